@@ -1,0 +1,240 @@
+//! The command line: `read`, `eval` and `bench` (and `serve`, from the service module).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::vision::{self, ReadOptions, Reader, Reading};
+
+/// The MRZ line model shipped with the binary (see models/MODEL_CARD.md).
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../models/mrz_line_crnn.onnx");
+
+/// Loads the line model from `path`, or the embedded one when `path` is None.
+pub fn load_reader(path: Option<&Path>) -> anyhow::Result<Reader> {
+    let model = match path {
+        Some(p) => vision::runtime::RtenLineModel::load(p)?,
+        None => vision::runtime::RtenLineModel::from_static(EMBEDDED_MODEL)?,
+    };
+    Ok(Reader::new(Box::new(model)))
+}
+
+/// The JSON object `read --json` prints for one file (one per line, in input order).
+#[derive(Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub mrz: Option<Value>,
+    pub fields: Option<Value>,
+    pub document: vision::DocumentInfo,
+    pub face: Option<Value>,
+    pub error: Option<ErrorReport>,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Serialize)]
+pub struct ErrorReport {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+}
+
+impl FileReport {
+    /// Builds the report from a reading, or from the error that stopped it.
+    pub fn new(file: String, result: Result<Reading, vision::VisionError>, elapsed_ms: f64) -> Self {
+        match result {
+            Ok(r) => {
+                let (mrz, fields) = match &r.mrz {
+                    Some(m) => {
+                        let mut v = serde_json::to_value(m).unwrap_or(Value::Null);
+                        let fields = v.as_object_mut().and_then(|o| o.remove("fields"));
+                        (Some(v), fields)
+                    }
+                    None => (None, None),
+                };
+                FileReport {
+                    file,
+                    mrz,
+                    fields,
+                    document: r.document,
+                    face: None,
+                    error: r.failure.map(|f| ErrorReport {
+                        kind: serde_json::to_value(f)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        message: f.message().to_owned(),
+                    }),
+                    elapsed_ms,
+                }
+            }
+            Err(e) => FileReport {
+                file,
+                mrz: None,
+                fields: None,
+                document: vision::DocumentInfo::default(),
+                face: None,
+                error: Some(ErrorReport {
+                    kind: e.kind().to_owned(),
+                    message: e.to_string(),
+                }),
+                elapsed_ms,
+            },
+        }
+    }
+}
+
+/// Reads one file from disk and times the whole read (file bytes to parsed fields).
+pub fn read_file(reader: &Reader, path: &Path, opts: &ReadOptions) -> FileReport {
+    let start = Instant::now();
+    let result = std::fs::read(path)
+        .map_err(|e| vision::VisionError::UnsupportedImage(format!("cannot read the file: {e}")))
+        .and_then(|bytes| reader.read_bytes(&bytes, opts));
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    FileReport::new(path.display().to_string(), result, ms)
+}
+
+/// `read --json`: one JSON object per file, one per line; a file that cannot be read
+/// gives an `error` line and the command goes on.
+pub fn cmd_read(reader: &Reader, files: &[PathBuf], json: bool) -> anyhow::Result<()> {
+    let opts = ReadOptions::default();
+    for f in files {
+        let report = read_file(reader, f, &opts);
+        if json {
+            println!("{}", serde_json::to_string(&report)?);
+        } else {
+            match (&report.mrz, &report.error) {
+                (Some(m), _) => {
+                    println!("{}:", report.file);
+                    for l in m["lines"].as_array().into_iter().flatten() {
+                        println!("  {}", l.as_str().unwrap_or_default());
+                    }
+                    println!(
+                        "  format {} valid {} tilt {:.1} mirrored {} ({:.1} ms)",
+                        m["format"], m["valid"], report.document.tilt, report.document.mirrored,
+                        report.elapsed_ms
+                    );
+                }
+                (None, Some(e)) => println!("{}: {}: {}", report.file, e.kind, e.message),
+                (None, None) => println!("{}: nothing read", report.file),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One ground-truth record of `image-ground-truth.json`.
+#[derive(serde::Deserialize)]
+struct Truth {
+    file: String,
+    document_type: String,
+    #[serde(default)]
+    mrz_lines: Vec<String>,
+    expected_outcome: String,
+}
+
+/// `eval`: scores the reader against a ground-truth file and prints a summary (and,
+/// with `--per-image`, one line per image).
+pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Result<Value> {
+    let text = std::fs::read_to_string(gt_path)?;
+    let doc: Value = serde_json::from_str(&text)?;
+    let records: Vec<Truth> = serde_json::from_value(doc["images"].clone())?;
+    let root = find_root(gt_path, records.first().map(|r| r.file.as_str()))
+        .ok_or_else(|| anyhow::anyhow!("cannot find the images named in {}", gt_path.display()))?;
+    let opts = ReadOptions::default();
+    let mut times = Vec::new();
+    let (mut with_mrz, mut exact, mut negatives, mut neg_false) = (0, 0, 0, 0);
+    let (mut char_errors, mut char_total) = (0usize, 0usize);
+    let (mut valid_right, mut valid_total) = (0, 0);
+    let mut by_type: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
+    let mut by_doc: std::collections::BTreeMap<String, bool> = Default::default();
+    let mut misses = Vec::new();
+    for r in &records {
+        let path = root.join(&r.file);
+        let report = read_file(reader, &path, &opts);
+        times.push(report.elapsed_ms);
+        let got: Vec<String> = report
+            .mrz
+            .as_ref()
+            .and_then(|m| m["lines"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|l| l.as_str().map(str::to_owned))
+            .collect();
+        if r.mrz_lines.is_empty() {
+            negatives += 1;
+            if !got.is_empty() {
+                neg_false += 1;
+                misses.push(format!("{}: negative read as {:?}", r.file, got));
+            }
+            continue;
+        }
+        with_mrz += 1;
+        let ok = got == r.mrz_lines;
+        exact += u32::from(ok);
+        let t = by_type.entry(r.document_type.split(' ').next().unwrap_or("").to_owned()).or_default();
+        t.0 += u32::from(ok);
+        t.1 += 1;
+        let key = r.mrz_lines.join("\n");
+        let e = by_doc.entry(key).or_insert(true);
+        *e &= ok;
+        let truth = r.mrz_lines.join("\n");
+        char_errors += edit_distance(&got.join("\n"), &truth);
+        char_total += truth.len();
+        if let Some(m) = &report.mrz {
+            valid_total += 1;
+            let expect_valid = r.expected_outcome.starts_with("valid");
+            if m["valid"].as_bool() == Some(expect_valid) {
+                valid_right += 1;
+            }
+        }
+        if !ok {
+            misses.push(format!("{}: got {:?} want {:?}", r.file, got, r.mrz_lines));
+        }
+        if per_image {
+            eprintln!("{} {} {:.1} ms", if ok { "ok  " } else { "MISS" }, r.file, report.elapsed_ms);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |q: f64| times.get(((times.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+    let docs_exact = by_doc.values().filter(|&&v| v).count();
+    let summary = json!({
+        "images_with_mrz": with_mrz,
+        "exact_images": exact,
+        "distinct_documents": by_doc.len(),
+        "exact_documents": docs_exact,
+        "by_type": by_type.iter().map(|(k, (a, b))| (k.clone(), json!(format!("{a}/{b}")))).collect::<serde_json::Map<_, _>>(),
+        "char_error_rate": if char_total > 0 { char_errors as f64 / char_total as f64 } else { 0.0 },
+        "validity_flag_right": format!("{valid_right}/{valid_total}"),
+        "negatives": negatives,
+        "negatives_with_mrz": neg_false,
+        "median_ms": pct(0.5),
+        "p90_ms": pct(0.9),
+        "misses": misses,
+    });
+    Ok(summary)
+}
+
+/// The folder that the ground truth's `file` paths are relative to: the first ancestor
+/// of the ground-truth file under which `sample` exists.
+fn find_root(gt_path: &Path, sample: Option<&str>) -> Option<PathBuf> {
+    let sample = sample?;
+    let abs = std::fs::canonicalize(gt_path).ok()?;
+    abs.ancestors().skip(1).find(|a| a.join(sample).exists()).map(Path::to_path_buf)
+}
+
+/// Levenshtein distance in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

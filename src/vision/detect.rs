@@ -1,0 +1,428 @@
+//! Finding machine-readable-zone lines in a photo or scan, at any rotation.
+//!
+//! The method is geometric and needs no model: dark connected components of character
+//! size are chained into text lines along the page's dominant text direction, and an MRZ
+//! is a block of two or three long, parallel lines of equal extent. Each MRZ line keeps
+//! its own fitted axis so that perspective in phone photos is followed line by line.
+//!
+//! All coordinates here are in pixels of the image as displayed (after EXIF orientation),
+//! x to the right, y down.
+
+use image::{imageops, GrayImage};
+
+use super::geom::{self, Component};
+
+/// Longest side, in pixels, of the image the detector works on. Larger images are
+/// shrunk, smaller ones enlarged, so that character sizes fall in a range the
+/// thresholds below suit. Tuned on `../shared/data/real` (MRZ characters there are
+/// 4 to 60 pixels tall in the stored images).
+const WORK_MIN_SIDE: u32 = 900;
+const WORK_MAX_SIDE: u32 = 1200;
+
+/// One candidate MRZ text line: an axis through the characters' centres.
+#[derive(Clone, Debug)]
+pub struct LineGeom {
+    /// A point on the line axis (the centre of the characters), in pixels.
+    pub cx: f32,
+    pub cy: f32,
+    /// Unit vector along the line (either reading direction; the recogniser decides).
+    pub dx: f32,
+    pub dy: f32,
+    /// Signed offsets along (dx, dy) from (cx, cy) of the first and last ink, in pixels.
+    pub u0: f32,
+    pub u1: f32,
+    /// Character height, in pixels (extent across the line of the taller characters).
+    pub char_h: f32,
+    /// Number of components in the chain.
+    pub n_components: usize,
+}
+
+impl LineGeom {
+    pub fn length(&self) -> f32 {
+        self.u1 - self.u0
+    }
+}
+
+/// A block of 2 or 3 parallel lines that may be an MRZ, ordered across the block along
+/// the normal (-dy, dx) of the first line's direction.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub lines: Vec<LineGeom>,
+    /// Higher is more MRZ-like.
+    pub score: f32,
+}
+
+/// A component seen in the working frame, rotated so that text runs along `u`.
+#[derive(Clone, Copy, Debug)]
+struct Blob {
+    /// Centre in the rotated frame.
+    u: f32,
+    v: f32,
+    /// Extent along and across the text direction.
+    along: f32,
+    across: f32,
+    /// Centroid in working-image coordinates.
+    x: f32,
+    y: f32,
+    area: f32,
+}
+
+/// Finds MRZ candidates, best first. Returns an empty list when nothing MRZ-like is seen.
+pub fn find_mrz_candidates(gray: &GrayImage) -> Vec<Candidate> {
+    let (w, h) = gray.dimensions();
+    let long = w.max(h);
+    if long < 16 {
+        return Vec::new();
+    }
+    let target = long.clamp(WORK_MIN_SIDE, WORK_MAX_SIDE);
+    let scale = target as f32 / long as f32;
+    let work;
+    let work_ref = if (scale - 1.0).abs() < 1e-3 {
+        gray
+    } else {
+        let nw = ((w as f32 * scale).round() as u32).max(1);
+        let nh = ((h as f32 * scale).round() as u32).max(1);
+        work = imageops::resize(gray, nw, nh, imageops::FilterType::Triangle);
+        &work
+    };
+    // Window radius ~1/100 of the long side: a few character strokes wide at every MRZ
+    // size in the evaluation set; the offset keeps paper texture and guilloches out.
+    let mask = geom::threshold_dark(work_ref, (target / 110).max(4), 14);
+    let comps = geom::components(&mask, work_ref.width() as usize, work_ref.height() as usize);
+    let comps: Vec<Component> = comps
+        .into_iter()
+        .filter(|c| {
+            let (cw, ch) = (c.width(), c.height());
+            c.area >= 6 && cw.max(ch) >= 4 && cw.min(ch) <= target / 20
+        })
+        .collect();
+    let mut out = Vec::new();
+    for theta in dominant_angles(&comps) {
+        let blobs = to_blobs(&comps, theta);
+        let lines = chain_lines(&blobs, theta);
+        out.extend(group_blocks(lines));
+    }
+    for c in &mut out {
+        for l in &mut c.lines {
+            l.cx /= scale;
+            l.cy /= scale;
+            l.u0 /= scale;
+            l.u1 /= scale;
+            l.char_h /= scale;
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}
+
+/// The one or two strongest text directions, in radians in [0, pi), from the directions
+/// between each character-sized component and its nearest similar-sized neighbours.
+fn dominant_angles(comps: &[Component]) -> Vec<f32> {
+    const BINS: usize = 180;
+    let mut hist = [0f32; BINS];
+    // Grid hashing for nearest-neighbour search.
+    let cell = 24.0f32;
+    let mut grid: std::collections::HashMap<(i32, i32), Vec<usize>> = Default::default();
+    let small: Vec<usize> = (0..comps.len())
+        .filter(|&i| {
+            let c = &comps[i];
+            let s = c.width().max(c.height());
+            (5..=60).contains(&s)
+        })
+        .collect();
+    for &i in &small {
+        let c = &comps[i];
+        grid.entry(((c.cx / cell) as i32, (c.cy / cell) as i32))
+            .or_default()
+            .push(i);
+    }
+    for &i in &small {
+        let a = &comps[i];
+        let sa = a.width().max(a.height()) as f32;
+        let (gx, gy) = ((a.cx / cell) as i32, (a.cy / cell) as i32);
+        let mut best = [(f32::MAX, 0usize); 2];
+        for oy in -2..=2 {
+            for ox in -2..=2 {
+                if let Some(list) = grid.get(&(gx + ox, gy + oy)) {
+                    for &j in list {
+                        if j == i {
+                            continue;
+                        }
+                        let b = &comps[j];
+                        let sb = b.width().max(b.height()) as f32;
+                        if sb > sa * 1.8 || sa > sb * 1.8 {
+                            continue;
+                        }
+                        let d2 = (a.cx - b.cx).powi(2) + (a.cy - b.cy).powi(2);
+                        if d2 > (2.0 * sa.max(sb)).powi(2) {
+                            continue;
+                        }
+                        if d2 < best[0].0 {
+                            best[1] = best[0];
+                            best[0] = (d2, j);
+                        } else if d2 < best[1].0 {
+                            best[1] = (d2, j);
+                        }
+                    }
+                }
+            }
+        }
+        for &(d2, j) in &best {
+            if d2 == f32::MAX {
+                continue;
+            }
+            let b = &comps[j];
+            let ang = (b.cy - a.cy).atan2(b.cx - a.cx).to_degrees().rem_euclid(180.0);
+            hist[(ang as usize).min(BINS - 1)] += 1.0;
+        }
+    }
+    // Circular smoothing over +-3 degrees.
+    let mut smooth = [0f32; BINS];
+    for (i, s) in smooth.iter_mut().enumerate() {
+        for o in -3i32..=3 {
+            let wgt = 4.0 - o.abs() as f32;
+            *s += wgt * hist[(i as i32 + o).rem_euclid(BINS as i32) as usize];
+        }
+    }
+    let (i1, &v1) = smooth
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap_or((0, &0.0));
+    if v1 <= 0.0 {
+        return vec![0.0];
+    }
+    let mut angles = vec![refine_peak(&smooth, i1)];
+    // A second direction at least 20 degrees away, if it is strong: pages with much
+    // vertical text, or a background with other text, can outvote the MRZ.
+    let (i2, &v2) = smooth
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let d = (*i as i32 - i1 as i32).rem_euclid(BINS as i32);
+            d.min(BINS as i32 - d) >= 20
+        })
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap_or((0, &0.0));
+    if v2 > 0.25 * v1 {
+        angles.push(refine_peak(&smooth, i2));
+    }
+    angles
+}
+
+/// Sub-degree peak position by a parabola through the peak bin and its neighbours.
+fn refine_peak(smooth: &[f32; 180], i: usize) -> f32 {
+    let n = smooth.len();
+    let l = smooth[(i + n - 1) % n];
+    let c = smooth[i];
+    let r = smooth[(i + 1) % n];
+    let denom = l - 2.0 * c + r;
+    let off = if denom.abs() > 1e-6 { 0.5 * (l - r) / denom } else { 0.0 };
+    // Bin i holds angles in [i, i+1).
+    ((i as f32 + 0.5 + off.clamp(-1.0, 1.0)).rem_euclid(180.0)).to_radians()
+}
+
+fn to_blobs(comps: &[Component], theta: f32) -> Vec<Blob> {
+    let (s, c) = theta.sin_cos();
+    comps
+        .iter()
+        .map(|k| {
+            let (w, h) = (k.width() as f32, k.height() as f32);
+            Blob {
+                u: k.cx * c + k.cy * s,
+                v: -k.cx * s + k.cy * c,
+                along: w * c.abs() + h * s.abs(),
+                across: w * s.abs() + h * c.abs(),
+                x: k.cx,
+                y: k.cy,
+                area: k.area as f32,
+            }
+        })
+        .collect()
+}
+
+/// Chains blobs into text lines (runs of similar-height blobs on one axis with small
+/// gaps), and returns the long ones.
+fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
+    let mut order: Vec<usize> = (0..blobs.len())
+        .filter(|&i| blobs[i].across >= 4.0 && blobs[i].across <= 80.0)
+        .collect();
+    order.sort_by(|&a, &b| blobs[a].v.total_cmp(&blobs[b].v));
+    let mut parent: Vec<usize> = (0..blobs.len()).collect();
+    fn find(p: &mut [usize], mut a: usize) -> usize {
+        while p[a] != a {
+            p[a] = p[p[a]];
+            a = p[a];
+        }
+        a
+    }
+    for (k, &i) in order.iter().enumerate() {
+        let a = blobs[i];
+        for &j in &order[k + 1..] {
+            let b = blobs[j];
+            let hmax = a.across.max(b.across);
+            if b.v - a.v > 0.45 * hmax {
+                if b.v - a.v > 40.0 {
+                    break;
+                }
+                continue;
+            }
+            let hmin = a.across.min(b.across);
+            // '<' is about 0.55 of a capital's height; anything flatter is a rule or dash.
+            if hmin < 0.4 * hmax {
+                continue;
+            }
+            let gap = (a.u - b.u).abs() - 0.5 * (a.along + b.along);
+            if gap > 1.2 * hmax {
+                continue;
+            }
+            let (ra, rb) = (find(&mut parent, i), find(&mut parent, j));
+            if ra != rb {
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    let mut groups: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for &i in &order {
+        let r = find(&mut parent, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let (s, c) = theta.sin_cos();
+    let mut lines = Vec::new();
+    for members in groups.values() {
+        if members.len() < 8 {
+            continue;
+        }
+        let mut heights: Vec<f32> = members.iter().map(|&i| blobs[i].across).collect();
+        heights.sort_by(f32::total_cmp);
+        let char_h = heights[(heights.len() * 3) / 4];
+        let u0 = members
+            .iter()
+            .map(|&i| blobs[i].u - 0.5 * blobs[i].along)
+            .fold(f32::MAX, f32::min);
+        let u1 = members
+            .iter()
+            .map(|&i| blobs[i].u + 0.5 * blobs[i].along)
+            .fold(f32::MIN, f32::max);
+        let len = u1 - u0;
+        // An MRZ line holds 30 to 44 characters at a pitch of about one character height.
+        if len < 18.0 * char_h || len > 70.0 * char_h {
+            continue;
+        }
+        // Least-squares axis through the centroids of the full-height characters, so
+        // perspective is followed per line.
+        let pts: Vec<(f32, f32, f32)> = members
+            .iter()
+            .filter(|&&i| blobs[i].across >= 0.7 * char_h)
+            .map(|&i| (blobs[i].x, blobs[i].y, blobs[i].area))
+            .collect();
+        let pts = if pts.len() >= 4 {
+            pts
+        } else {
+            members.iter().map(|&i| (blobs[i].x, blobs[i].y, 1.0)).collect()
+        };
+        let (dx, dy) = fit_direction(&pts, (c, s));
+        let wsum: f32 = pts.iter().map(|p| p.2).sum();
+        let mx = pts.iter().map(|p| p.0 * p.2).sum::<f32>() / wsum;
+        let my = pts.iter().map(|p| p.1 * p.2).sum::<f32>() / wsum;
+        // Extent along the fitted axis.
+        let mut lo = f32::MAX;
+        let mut hi = f32::MIN;
+        for &i in members {
+            let b = blobs[i];
+            let t = (b.x - mx) * dx + (b.y - my) * dy;
+            lo = lo.min(t - 0.5 * b.along);
+            hi = hi.max(t + 0.5 * b.along);
+        }
+        lines.push(LineGeom {
+            cx: mx,
+            cy: my,
+            dx,
+            dy,
+            u0: lo,
+            u1: hi,
+            char_h,
+            n_components: members.len(),
+        });
+    }
+    lines
+}
+
+/// Principal direction of weighted points, oriented to agree with `hint`.
+fn fit_direction(pts: &[(f32, f32, f32)], hint: (f32, f32)) -> (f32, f32) {
+    let wsum: f32 = pts.iter().map(|p| p.2).sum();
+    let mx = pts.iter().map(|p| p.0 * p.2).sum::<f32>() / wsum;
+    let my = pts.iter().map(|p| p.1 * p.2).sum::<f32>() / wsum;
+    let (mut sxx, mut sxy, mut syy) = (0f32, 0f32, 0f32);
+    for &(x, y, w) in pts {
+        sxx += w * (x - mx) * (x - mx);
+        sxy += w * (x - mx) * (y - my);
+        syy += w * (y - my) * (y - my);
+    }
+    let ang = 0.5 * (2.0 * sxy).atan2(sxx - syy);
+    let (mut dx, mut dy) = (ang.cos(), ang.sin());
+    if dx * hint.0 + dy * hint.1 < 0.0 {
+        dx = -dx;
+        dy = -dy;
+    }
+    // A fit far from the block direction means too few points; trust the hint.
+    if dx * hint.0 + dy * hint.1 < 0.985 {
+        return hint;
+    }
+    (dx, dy)
+}
+
+/// Groups long lines into blocks of 2 or 3 stacked lines of matching extent.
+fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    // Order across the lines by the normal of the first line.
+    let (nx, ny) = (-lines[0].dy, lines[0].dx);
+    let across = |l: &LineGeom| l.cx * nx + l.cy * ny;
+    lines.sort_by(|a, b| across(a).total_cmp(&across(b)));
+    let along_of = |l: &LineGeom, dx: f32, dy: f32| {
+        let c = l.cx * dx + l.cy * dy;
+        // Reorient each line's extent to the block direction.
+        if l.dx * dx + l.dy * dy >= 0.0 {
+            (c + l.u0, c + l.u1)
+        } else {
+            (c - l.u1, c - l.u0)
+        }
+    };
+    let fits = |a: &LineGeom, b: &LineGeom| -> bool {
+        let h = a.char_h.max(b.char_h);
+        let gap = across(b) - across(a);
+        if gap < 1.1 * h || gap > 3.2 * h {
+            return false;
+        }
+        if a.char_h > 1.6 * b.char_h || b.char_h > 1.6 * a.char_h {
+            return false;
+        }
+        let (dx, dy) = (a.dx, a.dy);
+        let (a0, a1) = along_of(a, dx, dy);
+        let (b0, b1) = along_of(b, dx, dy);
+        let overlap = a1.min(b1) - a0.max(b0);
+        overlap > 0.8 * (a1 - a0).max(b1 - b0)
+    };
+    let mut out = Vec::new();
+    for i in 0..lines.len() {
+        for j in i + 1..lines.len() {
+            if !fits(&lines[i], &lines[j]) {
+                continue;
+            }
+            let mut block = vec![lines[i].clone(), lines[j].clone()];
+            if let Some(k) = (j + 1..lines.len()).find(|&k| fits(&lines[j], &lines[k])) {
+                block.push(lines[k].clone());
+            }
+            let score = block
+                .iter()
+                .map(|l| l.n_components as f32 + l.length() / l.char_h)
+                .sum::<f32>();
+            out.push(Candidate { lines: block, score });
+        }
+    }
+    // Single long lines are kept with a low score: a reader may still find a 2-line
+    // MRZ whose other line was lost to glare.
+    out
+}

@@ -1,0 +1,232 @@
+//! Small image-processing primitives on 8-bit grayscale images: adaptive thresholding,
+//! connected components and bilinear sampling. Coordinates are pixels, x to the right and
+//! y downwards, with pixel centres at integer coordinates.
+
+use image::GrayImage;
+
+/// A connected group of dark pixels, with its axis-aligned box in pixels (inclusive bounds).
+#[derive(Clone, Copy, Debug)]
+pub struct Component {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+    /// Number of pixels.
+    pub area: u32,
+    /// Centroid of the pixels.
+    pub cx: f32,
+    pub cy: f32,
+}
+
+impl Component {
+    pub fn width(&self) -> u32 {
+        self.x1 - self.x0 + 1
+    }
+    pub fn height(&self) -> u32 {
+        self.y1 - self.y0 + 1
+    }
+}
+
+/// Marks pixels darker than the mean of their (2r+1)x(2r+1) neighbourhood by more than
+/// `offset` grey levels (Bradley-Roth thresholding on an integral image). Returns one byte
+/// a pixel, 1 = dark ("ink"), row-major.
+pub fn threshold_dark(gray: &GrayImage, r: u32, offset: u32) -> Vec<u8> {
+    let (w, h) = (gray.width() as usize, gray.height() as usize);
+    let stride = w + 1;
+    let mut integral = vec![0u32; stride * (h + 1)];
+    let px = gray.as_raw();
+    for y in 0..h {
+        let mut row = 0u32;
+        for x in 0..w {
+            row += u32::from(px[y * w + x]);
+            integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1] + row;
+        }
+    }
+    let r = r as usize;
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        let ya = y.saturating_sub(r);
+        let yb = (y + r + 1).min(h);
+        for x in 0..w {
+            let xa = x.saturating_sub(r);
+            let xb = (x + r + 1).min(w);
+            let sum = integral[yb * stride + xb] + integral[ya * stride + xa]
+                - integral[ya * stride + xb]
+                - integral[yb * stride + xa];
+            let n = ((yb - ya) * (xb - xa)) as u32;
+            let v = u32::from(px[y * w + x]) * n + offset * n;
+            out[y * w + x] = u8::from(v < sum);
+        }
+    }
+    out
+}
+
+/// 8-connected components of the pixels set to 1 in `mask` (w x h, row-major), by a
+/// two-pass scan with union-find.
+pub fn components(mask: &[u8], w: usize, h: usize) -> Vec<Component> {
+    let mut labels = vec![0u32; w * h];
+    let mut parent: Vec<u32> = vec![0];
+    fn find(parent: &mut [u32], mut a: u32) -> u32 {
+        while parent[a as usize] != a {
+            parent[a as usize] = parent[parent[a as usize] as usize];
+            a = parent[a as usize];
+        }
+        a
+    }
+    for y in 0..h {
+        for x in 0..w {
+            if mask[y * w + x] == 0 {
+                continue;
+            }
+            // Neighbours already visited: W, NW, N, NE.
+            let mut best = 0u32;
+            let mut neigh = [0u32; 4];
+            if x > 0 {
+                neigh[0] = labels[y * w + x - 1];
+            }
+            if y > 0 {
+                if x > 0 {
+                    neigh[1] = labels[(y - 1) * w + x - 1];
+                }
+                neigh[2] = labels[(y - 1) * w + x];
+                if x + 1 < w {
+                    neigh[3] = labels[(y - 1) * w + x + 1];
+                }
+            }
+            for &n in &neigh {
+                if n != 0 {
+                    let root = find(&mut parent, n);
+                    if best == 0 {
+                        best = root;
+                    } else if root != best {
+                        let (lo, hi) = (best.min(root), best.max(root));
+                        parent[hi as usize] = lo;
+                        best = lo;
+                    }
+                }
+            }
+            if best == 0 {
+                best = parent.len() as u32;
+                parent.push(best);
+            }
+            labels[y * w + x] = best;
+        }
+    }
+    let n = parent.len();
+    let mut root_index = vec![u32::MAX; n];
+    let mut acc: Vec<(u32, u32, u32, u32, u32, u64, u64)> = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let l = labels[y * w + x];
+            if l == 0 {
+                continue;
+            }
+            let root = find(&mut parent, l) as usize;
+            if root_index[root] == u32::MAX {
+                root_index[root] = acc.len() as u32;
+                acc.push((x as u32, y as u32, x as u32, y as u32, 0, 0, 0));
+            }
+            let a = &mut acc[root_index[root] as usize];
+            a.0 = a.0.min(x as u32);
+            a.1 = a.1.min(y as u32);
+            a.2 = a.2.max(x as u32);
+            a.3 = a.3.max(y as u32);
+            a.4 += 1;
+            a.5 += x as u64;
+            a.6 += y as u64;
+        }
+    }
+    acc.into_iter()
+        .map(|(x0, y0, x1, y1, area, sx, sy)| Component {
+            x0,
+            y0,
+            x1,
+            y1,
+            area,
+            cx: sx as f32 / area as f32,
+            cy: sy as f32 / area as f32,
+        })
+        .collect()
+}
+
+/// Bilinear sample at (x, y); outside the image the nearest edge pixel is used.
+#[inline]
+pub fn sample(gray: &GrayImage, x: f32, y: f32) -> f32 {
+    let (w, h) = (gray.width() as i32, gray.height() as i32);
+    let px = gray.as_raw();
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let x0 = x.floor() as i32;
+    let y0 = y.floor() as i32;
+    let x1 = (x0 + 1).min(w - 1);
+    let y1 = (y0 + 1).min(h - 1);
+    let fx = x - x0 as f32;
+    let fy = y - y0 as f32;
+    let at = |xx: i32, yy: i32| f32::from(px[(yy * w + xx) as usize]);
+    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+    let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+/// Area-averaged sample of a `size` x `size` pixel square centred at (x, y) (size >= 1),
+/// used when a crop shrinks the source so that thin strokes are not skipped.
+#[inline]
+pub fn sample_area(gray: &GrayImage, x: f32, y: f32, size: f32) -> f32 {
+    if size <= 1.5 {
+        return sample(gray, x, y);
+    }
+    let n = size.round().clamp(2.0, 4.0) as i32;
+    let step = size / n as f32;
+    let start = -size / 2.0 + step / 2.0;
+    let mut acc = 0.0;
+    for j in 0..n {
+        for i in 0..n {
+            acc += sample(gray, x + start + i as f32 * step, y + start + j as f32 * step);
+        }
+    }
+    acc / (n * n) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_separate_squares_are_two_components() {
+        let (w, h) = (10, 5);
+        let mut mask = vec![0u8; w * h];
+        for y in 1..3 {
+            for x in 1..3 {
+                mask[y * w + x] = 1;
+                mask[y * w + x + 5] = 1;
+            }
+        }
+        let comps = components(&mask, w, h);
+        assert_eq!(comps.len(), 2);
+        assert!(comps.iter().all(|c| c.area == 4 && c.width() == 2));
+    }
+
+    #[test]
+    fn u_shape_merges_into_one_component() {
+        // Two arms joined only at the bottom must end with one label.
+        let (w, h) = (5, 4);
+        let mut mask = vec![0u8; w * h];
+        for y in 0..4 {
+            mask[y * w] = 1;
+            mask[y * w + 4] = 1;
+        }
+        for x in 0..5 {
+            mask[3 * w + x] = 1;
+        }
+        assert_eq!(components(&mask, w, h).len(), 1);
+    }
+
+    #[test]
+    fn dark_text_on_light_paper_is_marked() {
+        let mut img = GrayImage::from_pixel(20, 20, image::Luma([220]));
+        img.put_pixel(10, 10, image::Luma([30]));
+        let mask = threshold_dark(&img, 3, 10);
+        assert_eq!(mask[10 * 20 + 10], 1);
+        assert_eq!(mask.iter().map(|&v| v as u32).sum::<u32>(), 1);
+    }
+}

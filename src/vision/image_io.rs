@@ -1,0 +1,128 @@
+//! Decoding with limits, and EXIF orientation.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits};
+
+use super::VisionError;
+
+/// A decoded image as it is displayed: EXIF orientation already applied.
+pub struct Decoded {
+    /// Luma of the displayed image, 0 = black, 255 = white.
+    pub gray: GrayImage,
+    /// The full-colour image as displayed (kept for face crops).
+    pub color: DynamicImage,
+    /// The EXIF orientation tag that was applied (1 to 8; 1 when absent).
+    pub exif_orientation: u8,
+}
+
+/// Decodes JPEG or PNG bytes, refusing images whose header claims more than `max_pixels`
+/// before any pixel is decoded (so a 100000x100000 header costs nothing).
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
+    if bytes.is_empty() {
+        return Err(VisionError::UnsupportedImage("the input is empty".into()));
+    }
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| VisionError::UnsupportedImage(e.to_string()))?;
+    match reader.format() {
+        Some(image::ImageFormat::Jpeg) | Some(image::ImageFormat::Png) => {}
+        _ => {
+            return Err(VisionError::UnsupportedImage(
+                "not a JPEG or PNG image".into(),
+            ))
+        }
+    }
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
+    let (w, h) = decoder.dimensions();
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > max_pixels {
+        return Err(VisionError::TooLarge {
+            width: w,
+            height: h,
+            max_pixels,
+        });
+    }
+    // The allocation limit backs up the header check for decoders that allocate more than
+    // width x height x channels (16-bit PNGs): 8 bytes a pixel plus slack.
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(pixels.saturating_mul(8).max(1 << 20));
+    decoder
+        .set_limits(limits)
+        .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut color =
+        DynamicImage::from_decoder(decoder).map_err(|e| VisionError::CorruptImage(e.to_string()))?;
+    color.apply_orientation(orientation);
+    let gray = color.to_luma8();
+    Ok(Decoded {
+        gray,
+        color,
+        exif_orientation: orientation_tag(orientation),
+    })
+}
+
+fn orientation_tag(o: image::metadata::Orientation) -> u8 {
+    use image::metadata::Orientation::*;
+    match o {
+        NoTransforms => 1,
+        FlipHorizontal => 2,
+        Rotate180 => 3,
+        FlipVertical => 4,
+        Rotate90FlipH => 5,
+        Rotate90 => 6,
+        Rotate270FlipH => 7,
+        Rotate270 => 8,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_input_is_refused() {
+        assert!(matches!(decode(&[], 1000), Err(VisionError::UnsupportedImage(_))));
+    }
+
+    #[test]
+    fn text_is_not_an_image() {
+        assert!(decode(b"hello, this is text", 1000).is_err());
+    }
+
+    #[test]
+    fn huge_png_header_is_refused_before_decoding() {
+        // A PNG signature plus an IHDR chunk claiming 100000 x 100000 pixels, no data.
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(b"IHDR");
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        match decode(&png, 40_000_000) {
+            Err(VisionError::TooLarge { width, height, .. }) => {
+                assert_eq!((width, height), (100_000, 100_000))
+            }
+            Err(other) => panic!("expected TooLarge, got {other}"),
+            Ok(_) => panic!("expected TooLarge, got an image"),
+        }
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+}

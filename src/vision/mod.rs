@@ -1,0 +1,373 @@
+//! The document-vision core: decoded images and options in, typed results out.
+//!
+//! Nothing here knows about HTTP, configuration files or async runtimes. The pipeline:
+//! 1. [`image_io::decode`]: JPEG/PNG with a pixel limit, EXIF orientation applied;
+//! 2. [`detect::find_mrz_candidates`]: blocks of 2-3 MRZ-like lines at any angle;
+//! 3. [`recognize`]: each line cropped along its own axis and read by the line model,
+//!    trying the upright and upside-down (and, when asked, mirrored) readings;
+//! 4. [`mrz::parse_read`]: ICAO 9303 parsing, check digits and guided repairs.
+//!
+//! Coordinates in results are pixels of the image as displayed (after EXIF orientation,
+//! before any correction of ours), x to the right, y down.
+
+pub mod detect;
+pub mod geom;
+pub mod image_io;
+pub mod mrz;
+pub mod recognize;
+pub mod runtime;
+
+use serde::Serialize;
+
+use detect::{Candidate as Block, LineGeom};
+use recognize::Variant;
+use runtime::{LineModel, ModelError};
+
+/// Default refusal threshold for decoded image size: 40 megapixels.
+pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
+
+/// Errors that stop a read before any vision work: the input is not a usable image, or
+/// the model failed. "No MRZ found" is not an error but a [`ReadOutcome`].
+#[derive(Debug, thiserror::Error)]
+pub enum VisionError {
+    #[error("unsupported image: {0}")]
+    UnsupportedImage(String),
+    #[error("corrupt or truncated image: {0}")]
+    CorruptImage(String),
+    #[error("image is {width}x{height} pixels, more than the limit of {max_pixels}")]
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+impl VisionError {
+    /// A short machine-readable name for the error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VisionError::UnsupportedImage(_) => "unsupported_image",
+            VisionError::CorruptImage(_) => "corrupt_image",
+            VisionError::TooLarge { .. } => "image_too_large",
+            VisionError::Model(_) => "model_failure",
+        }
+    }
+}
+
+/// How to read an image.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Look for the document at any angle (true), or read it as it lies with its text
+    /// roughly horizontal, upright or upside down (false).
+    pub find_document: bool,
+    /// Mirror the image before reading (for inputs known to be mirrored).
+    pub flip: bool,
+    /// Also try mirrored readings, and report whether the image is mirrored.
+    pub check_mirror: bool,
+    /// Refuse images with more pixels than this before decoding them.
+    pub max_pixels: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            find_document: true,
+            flip: false,
+            check_mirror: true,
+            max_pixels: DEFAULT_MAX_PIXELS,
+        }
+    }
+}
+
+/// Where the document is and how it lies.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct DocumentInfo {
+    /// True when an MRZ was located (the page is found through it).
+    pub detected: bool,
+    /// The document's corners, top-left, top-right, bottom-right, bottom-left as the
+    /// document reads, in displayed-image pixels. Estimated from the MRZ's position and
+    /// the ICAO 9303 page size of its format; may fall outside the image.
+    pub quad: Option<[[f32; 2]; 4]>,
+    /// Counterclockwise rotation of the document from upright, degrees, 0 <= tilt < 360
+    /// (180 when upside down). For a mirrored image, the rotation once the mirror is
+    /// undone by a horizontal flip.
+    pub tilt: f32,
+    /// True when the image shows the document mirrored left to right.
+    pub mirrored: bool,
+}
+
+/// Why a read found no MRZ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// No MRZ-like text anywhere in the image.
+    TextNotFound,
+    /// MRZ-like lines were found but no format accepts what was read.
+    ParsingFailed,
+}
+
+impl Failure {
+    pub fn message(self) -> &'static str {
+        match self {
+            Failure::TextNotFound => "no machine-readable zone was found in the image",
+            Failure::ParsingFailed => {
+                "machine-readable text was found but it fits no ICAO 9303 format"
+            }
+        }
+    }
+}
+
+/// The result of reading one image.
+#[derive(Clone, Debug)]
+pub struct Reading {
+    pub mrz: Option<mrz::Mrz>,
+    pub document: DocumentInfo,
+    pub failure: Option<Failure>,
+}
+
+/// The reader: the line model, loaded once, and the pipeline around it.
+pub struct Reader {
+    model: Box<dyn LineModel>,
+}
+
+/// At most this many MRZ candidate blocks are read per image; the best-scoring MRZ
+/// block is nearly always first (measured on ../shared/data/real).
+const MAX_BLOCKS: usize = 6;
+
+impl Reader {
+    pub fn new(model: Box<dyn LineModel>) -> Self {
+        Self { model }
+    }
+
+    /// Loads the ONNX line model from a file.
+    pub fn load(path: &std::path::Path) -> Result<Self, ModelError> {
+        Ok(Self::new(Box::new(runtime::RtenLineModel::load(path)?)))
+    }
+
+    /// Decodes and reads an encoded image.
+    pub fn read_bytes(&self, bytes: &[u8], opts: &ReadOptions) -> Result<Reading, VisionError> {
+        let decoded = image_io::decode(bytes, opts.max_pixels)?;
+        self.read_gray(&decoded.gray, opts)
+    }
+
+    /// Reads a decoded grayscale image (as displayed).
+    pub fn read_gray(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+    ) -> Result<Reading, VisionError> {
+        let mut blocks = detect::find_mrz_candidates(gray);
+        if !opts.find_document {
+            // "As it lies": text within 15 degrees of horizontal.
+            blocks.retain(|b| b.lines[0].dx.abs() > 0.966);
+        }
+        let mut best: Option<(f32, Reading)> = None;
+        let mut saw_text = false;
+        for block in blocks.iter().take(MAX_BLOCKS) {
+            let Some((variant, mrz_read)) = self.read_block(gray, block, opts)? else {
+                continue;
+            };
+            saw_text = true;
+            let Some((lines, mrz)) = mrz_read else {
+                continue;
+            };
+            let score = mrz.confidence + if mrz.valid { 1.0 } else { 0.0 };
+            let done = mrz.valid && mrz.confidence > 0.5;
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                let document = document_info(&lines, variant, mrz.format);
+                best = Some((
+                    score,
+                    Reading {
+                        mrz: Some(mrz),
+                        document,
+                        failure: None,
+                    },
+                ));
+            }
+            if done {
+                break;
+            }
+        }
+        Ok(match best {
+            Some((_, r)) => r,
+            None => Reading {
+                mrz: None,
+                document: DocumentInfo::default(),
+                failure: Some(if saw_text {
+                    Failure::ParsingFailed
+                } else {
+                    Failure::TextNotFound
+                }),
+            },
+        })
+    }
+
+    /// Reads one candidate block. Returns None when the block does not look like text
+    /// to the model in any orientation; Some((variant, None)) when it does but no MRZ
+    /// format accepts it.
+    #[allow(clippy::type_complexity)]
+    fn read_block(
+        &self,
+        gray: &image::GrayImage,
+        block: &Block,
+        opts: &ReadOptions,
+    ) -> Result<Option<(Variant, Option<(Vec<LineGeom>, mrz::Mrz)>)>, VisionError> {
+        let direct = if opts.flip {
+            [Variant::Mirror, Variant::MirrorRot180]
+        } else {
+            [Variant::Upright, Variant::Rot180]
+        };
+        let other = if opts.flip {
+            [Variant::Upright, Variant::Rot180]
+        } else {
+            [Variant::Mirror, Variant::MirrorRot180]
+        };
+        // Which way round: read the longest line in each orientation and keep the one
+        // the model believes most.
+        let probe = block
+            .lines
+            .iter()
+            .max_by(|a, b| a.length().total_cmp(&b.length()))
+            .expect("blocks have lines");
+        let mut tried = self.beliefs(gray, probe, &direct)?;
+        // Below this belief the direct readings are probably mirrored text; measured
+        // beliefs on real MRZ lines read the right way are mostly above 0.9.
+        const MIRROR_TEST_BELOW: f32 = 0.8;
+        let direct_best = tried.iter().map(|t| t.1).fold(0.0, f32::max);
+        if opts.check_mirror && direct_best < MIRROR_TEST_BELOW {
+            tried.extend(self.beliefs(gray, probe, &other)?);
+        }
+        let (variant, belief) = tried
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .expect("tried at least one variant");
+        if belief < 0.35 {
+            return Ok(None);
+        }
+        let mut lines = block.lines.clone();
+        if variant.reverses_line_order() {
+            lines.reverse();
+        }
+        let crops: Vec<_> = lines
+            .iter()
+            .map(|l| recognize::crop_line(gray, l, variant))
+            .collect();
+        let frames = recognize::run_batch(self.model.as_ref(), &crops)?;
+        let mut subsets: Vec<Vec<usize>> = vec![(0..lines.len()).collect()];
+        if lines.len() == 3 {
+            subsets.push(vec![1, 2]);
+            subsets.push(vec![0, 1]);
+        }
+        for subset in subsets {
+            let mean_len = subset.iter().map(|&i| frames[i].greedy_len()).sum::<usize>() as f32
+                / subset.len() as f32;
+            let n = match subset.len() {
+                3 => 30,
+                _ if mean_len < 40.0 => 36,
+                _ => 44,
+            };
+            let read: Option<Vec<_>> = subset.iter().map(|&i| frames[i].decode_exact(n)).collect();
+            let Some(read) = read else { continue };
+            if let Ok(m) = mrz::parse_read(&read) {
+                let geoms = subset.iter().map(|&i| lines[i].clone()).collect();
+                return Ok(Some((variant, Some((geoms, m)))));
+            }
+        }
+        Ok(Some((variant, None)))
+    }
+}
+
+impl Reader {
+    /// The model's belief (see [`recognize::Frames::belief`]) in each reading of a line.
+    fn beliefs(
+        &self,
+        gray: &image::GrayImage,
+        line: &LineGeom,
+        variants: &[Variant],
+    ) -> Result<Vec<(Variant, f32)>, VisionError> {
+        let crops: Vec<_> = variants
+            .iter()
+            .map(|&v| recognize::crop_line(gray, line, v))
+            .collect();
+        let frames = recognize::run_batch(self.model.as_ref(), &crops)?;
+        Ok(variants
+            .iter()
+            .zip(&frames)
+            .map(|(&v, f)| (v, f.belief()))
+            .collect())
+    }
+}
+
+/// Tilt, mirror flag and estimated page corners from the MRZ lines as read (first line
+/// first) and the reading variant.
+fn document_info(lines: &[LineGeom], variant: Variant, format: mrz::Format) -> DocumentInfo {
+    let first = &lines[0];
+    let last = &lines[lines.len() - 1];
+    let (rx, ry) = variant.reading_direction(first.dx, first.dy);
+    let mirrored = variant.mirrored();
+    // Image y points down, so counterclockwise angles use -y.
+    let tilt = if mirrored {
+        (-ry).atan2(-rx)
+    } else {
+        (-ry).atan2(rx)
+    }
+    .to_degrees()
+    .rem_euclid(360.0);
+    let tilt = if tilt >= 359.995 { 0.0 } else { tilt };
+    DocumentInfo {
+        detected: true,
+        quad: Some(page_quad(first, last, (rx, ry), format)),
+        tilt,
+        mirrored,
+    }
+}
+
+/// Page corners from ICAO 9303 dimensions: the MRZ is centred across the page with its
+/// last line's centre about 5 mm above the bottom edge, at a pitch of 2.54 mm a character.
+fn page_quad(
+    first: &LineGeom,
+    last: &LineGeom,
+    reading: (f32, f32),
+    format: mrz::Format,
+) -> [[f32; 2]; 4] {
+    use mrz::Format::*;
+    // (width, height, characters per line) in millimetres.
+    let (w_mm, h_mm, chars) = match format {
+        TD1 => (85.6, 54.0, 30.0),
+        TD2 => (105.0, 74.0, 36.0),
+        FrenchId => (85.6, 54.0, 36.0),
+        TD3 => (125.0, 88.0, 44.0),
+        MRVA => (120.0, 80.0, 44.0),
+        MRVB => (105.0, 74.0, 36.0),
+    };
+    let (rx, ry) = reading;
+    // Down the page: from the first line towards the last, or the reading direction
+    // turned clockwise when the MRZ has a single line.
+    let (mut nx, mut ny) = (last.cx - first.cx, last.cy - first.cy);
+    let along = nx * rx + ny * ry;
+    nx -= along * rx;
+    ny -= along * ry;
+    let norm = (nx * nx + ny * ny).sqrt();
+    let (nx, ny) = if norm > 1e-3 {
+        (nx / norm, ny / norm)
+    } else {
+        (-ry, rx)
+    };
+    let px_per_mm = last.length() / ((chars - 0.4) * 2.54);
+    // Centre of the last line's ink.
+    let mid = 0.5 * (last.u0 + last.u1);
+    let (mx, my) = (last.cx + mid * last.dx, last.cy + mid * last.dy);
+    let bottom = 5.0 * px_per_mm;
+    let top = bottom - h_mm * px_per_mm;
+    let half = 0.5 * w_mm * px_per_mm;
+    let corner = |a: f32, d: f32| [mx + a * rx + d * nx, my + a * ry + d * ny];
+    [
+        corner(-half, top),
+        corner(half, top),
+        corner(half, bottom),
+        corner(-half, bottom),
+    ]
+}

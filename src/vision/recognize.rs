@@ -1,0 +1,372 @@
+//! Reading one MRZ line: cropping it along its axis, running the line model, and
+//! decoding the CTC output into exactly the number of characters the format prints.
+
+use image::GrayImage;
+
+use super::detect::LineGeom;
+use super::geom;
+use super::mrz::{Candidate, ReadLine};
+use super::runtime::{LineModel, ModelError, Prediction};
+
+/// The model's classes after the CTC blank (class 0), in order.
+pub const ALPHABET: &[u8; 37] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
+/// Height of a line crop, in pixels, as the model expects.
+pub const CROP_H: usize = 32;
+/// Crop height as a multiple of the character height, and horizontal padding in
+/// character heights. The model was trained on 1.4 to 2.2 and 0.1 to 1.5 (see
+/// models/MODEL_CARD.md); these sit inside both ranges.
+const HEIGHT_RATIO: f32 = 1.7;
+const PAD_RATIO: f32 = 0.6;
+
+/// How a line is traversed when cropped. A mirrored page reads right to left with
+/// mirrored glyphs; un-mirroring it is a flip along the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Upright,
+    Rot180,
+    Mirror,
+    MirrorRot180,
+}
+
+impl Variant {
+    /// (flip along the line, flip across it).
+    fn flips(self) -> (bool, bool) {
+        match self {
+            Variant::Upright => (false, false),
+            Variant::Rot180 => (true, true),
+            Variant::Mirror => (true, false),
+            Variant::MirrorRot180 => (false, true),
+        }
+    }
+    pub fn mirrored(self) -> bool {
+        matches!(self, Variant::Mirror | Variant::MirrorRot180)
+    }
+    /// Whether the MRZ's first line is the last one along the block's normal.
+    pub fn reverses_line_order(self) -> bool {
+        self.flips().1
+    }
+    /// The reading direction in image coordinates for a line whose axis is (dx, dy).
+    pub fn reading_direction(self, dx: f32, dy: f32) -> (f32, f32) {
+        if self.flips().0 {
+            (-dx, -dy)
+        } else {
+            (dx, dy)
+        }
+    }
+}
+
+/// A line crop ready for the model: `CROP_H` rows of `width` floats, paper ~1, ink ~0.
+pub struct Crop {
+    pub data: Vec<f32>,
+    pub width: usize,
+}
+
+/// Samples the line from the full-resolution image along its own axis.
+pub fn crop_line(gray: &GrayImage, line: &LineGeom, variant: Variant) -> Crop {
+    let h_src = HEIGHT_RATIO * line.char_h.max(2.0);
+    let k = CROP_H as f32 / h_src; // output pixels per source pixel
+    let pad = PAD_RATIO * line.char_h;
+    let len = line.length() + 2.0 * pad;
+    let width = (((len * k).round() as usize).div_ceil(4) * 4).clamp(8, 4096);
+    let (flip_u, flip_v) = variant.flips();
+    let step = 1.0 / k;
+    let (cx, cy, dx, dy) = (line.cx, line.cy, line.dx, line.dy);
+    let mut raw = vec![0f32; CROP_H * width];
+    for j in 0..CROP_H {
+        let mut s = (j as f32 + 0.5 - CROP_H as f32 / 2.0) * step;
+        if flip_v {
+            s = -s;
+        }
+        for i in 0..width {
+            let t = if flip_u {
+                line.u1 + pad - (i as f32 + 0.5) * step
+            } else {
+                line.u0 - pad + (i as f32 + 0.5) * step
+            };
+            let x = cx + t * dx - s * dy;
+            let y = cy + t * dy + s * dx;
+            raw[j * width + i] = geom::sample_area(gray, x, y, step);
+        }
+    }
+    normalise(&mut raw);
+    Crop { data: raw, width }
+}
+
+/// Stretches a crop so that its 5th percentile maps to 0 and its 95th to 1 (the
+/// normalisation the model was trained with).
+pub fn normalise(px: &mut [f32]) {
+    let mut hist = [0u32; 256];
+    for &v in px.iter() {
+        hist[v.clamp(0.0, 255.0) as usize] += 1;
+    }
+    let n = px.len() as u32;
+    let pct = |q: f32| {
+        let target = (q * n as f32) as u32;
+        let mut acc = 0;
+        for (i, &c) in hist.iter().enumerate() {
+            acc += c;
+            if acc > target {
+                return i as f32;
+            }
+        }
+        255.0
+    };
+    let lo = pct(0.05);
+    let hi = pct(0.95);
+    let range = (hi - lo).max(16.0);
+    for v in px.iter_mut() {
+        *v = ((*v - lo) / range).clamp(0.0, 1.0);
+    }
+}
+
+/// Runs the model on crops of possibly different widths (padded with paper on the right)
+/// and returns one probability matrix per crop.
+pub fn run_batch(model: &dyn LineModel, crops: &[Crop]) -> Result<Vec<Frames>, ModelError> {
+    let width = crops.iter().map(|c| c.width).max().unwrap_or(8);
+    let mut input = vec![1f32; crops.len() * CROP_H * width];
+    for (b, c) in crops.iter().enumerate() {
+        for j in 0..CROP_H {
+            let dst = b * CROP_H * width + j * width;
+            input[dst..dst + c.width].copy_from_slice(&c.data[j * c.width..(j + 1) * c.width]);
+        }
+    }
+    let Prediction {
+        probs,
+        frames,
+        classes,
+    } = model.predict(input, crops.len(), width)?;
+    if classes != ALPHABET.len() + 1 {
+        return Err(ModelError::Shape(vec![crops.len(), frames, classes]));
+    }
+    Ok(crops
+        .iter()
+        .enumerate()
+        .map(|(b, c)| {
+            // Frames past the crop's own width saw only padding.
+            let own = (c.width / 4).min(frames);
+            let start = b * frames * classes;
+            Frames {
+                probs: probs[start..start + own * classes].to_vec(),
+                frames: own,
+                classes,
+            }
+        })
+        .collect())
+}
+
+/// One crop's per-frame class probabilities.
+pub struct Frames {
+    pub probs: Vec<f32>,
+    pub frames: usize,
+    pub classes: usize,
+}
+
+/// A character found by CTC decoding: its frame span and the probabilities at its peak.
+#[derive(Clone, Debug)]
+struct Segment {
+    centre: f32,
+    peak_frame: usize,
+    peak_prob: f32,
+}
+
+impl Frames {
+    fn row(&self, t: usize) -> &[f32] {
+        &self.probs[t * self.classes..(t + 1) * self.classes]
+    }
+
+    /// Greedy CTC segments: runs of frames whose best class is the same non-blank class.
+    fn segments(&self) -> Vec<Segment> {
+        let mut segs: Vec<Segment> = Vec::new();
+        let mut prev = 0usize;
+        let mut start = 0usize;
+        for t in 0..self.frames {
+            let row = self.row(t);
+            let (best, &p) = row
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .unwrap_or((0, &0.0));
+            if best != 0 && best != prev {
+                start = t;
+                segs.push(Segment {
+                    centre: t as f32,
+                    peak_frame: t,
+                    peak_prob: p,
+                });
+            } else if best != 0 && best == prev {
+                if let Some(s) = segs.last_mut() {
+                    s.centre = 0.5 * (start + t) as f32;
+                    if p > s.peak_prob {
+                        s.peak_prob = p;
+                        s.peak_frame = t;
+                    }
+                }
+            }
+            prev = best;
+        }
+        segs
+    }
+
+    /// Number of characters a greedy decoding finds.
+    pub fn greedy_len(&self) -> usize {
+        self.segments().len()
+    }
+
+    /// Mean peak probability of the greedy characters: how much the model believes the
+    /// crop is MRZ text read the right way round (0..1).
+    pub fn belief(&self) -> f32 {
+        let segs = self.segments();
+        if segs.is_empty() {
+            return 0.0;
+        }
+        segs.iter().map(|s| s.peak_prob).sum::<f32>() / segs.len() as f32
+    }
+
+    /// Decodes exactly `n` characters, using the fixed character pitch of OCR-B to
+    /// drop spurious characters and fill missed ones (CTC most often merges runs of
+    /// fillers). `None` when the reading is too far from `n` to trust.
+    pub fn decode_exact(&self, n: usize) -> Option<ReadLine> {
+        let mut segs = self.segments();
+        if segs.len() + 4 < n || segs.len() > n + 4 || n < 2 {
+            return None;
+        }
+        while segs.len() > n {
+            let pitch = (segs[segs.len() - 1].centre - segs[0].centre) / (n - 1) as f32;
+            // The closest pair is most likely one character split in two.
+            let (i, gap) = (0..segs.len() - 1)
+                .map(|i| (i, segs[i + 1].centre - segs[i].centre))
+                .min_by(|a, b| a.1.total_cmp(&b.1))?;
+            let drop = if gap < 0.7 * pitch {
+                if segs[i].peak_prob < segs[i + 1].peak_prob {
+                    i
+                } else {
+                    i + 1
+                }
+            } else {
+                (0..segs.len())
+                    .min_by(|&a, &b| segs[a].peak_prob.total_cmp(&segs[b].peak_prob))?
+            };
+            segs.remove(drop);
+        }
+        while segs.len() < n {
+            let pitch = (segs[segs.len() - 1].centre - segs[0].centre) / (n - 1) as f32;
+            let (i, gap) = (0..segs.len() - 1)
+                .map(|i| (i, segs[i + 1].centre - segs[i].centre))
+                .max_by(|a, b| a.1.total_cmp(&b.1))?;
+            if gap < 1.4 * pitch {
+                return None;
+            }
+            // The missed character sits halfway; read its frame's best non-blank class.
+            let mid = 0.5 * (segs[i].centre + segs[i + 1].centre);
+            let t = (mid.round() as usize).min(self.frames - 1);
+            segs.insert(
+                i + 1,
+                Segment {
+                    centre: mid,
+                    peak_frame: t,
+                    peak_prob: 0.0,
+                },
+            );
+        }
+        Some(ReadLine {
+            positions: segs.iter().map(|s| self.candidates(s.peak_frame)).collect(),
+        })
+    }
+
+    /// Alternatives at one frame, best first, renormalised over the non-blank classes.
+    fn candidates(&self, t: usize) -> Vec<Candidate> {
+        let row = self.row(t);
+        let nonblank: f32 = row[1..].iter().sum::<f32>().max(1e-6);
+        let mut c: Vec<Candidate> = row[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| Candidate {
+                ch: ALPHABET[i] as char,
+                prob: p / nonblank,
+            })
+            .collect();
+        c.sort_by(|a, b| b.prob.total_cmp(&a.prob));
+        c.truncate(4);
+        c.retain(|x| x.prob >= 0.005);
+        if c.is_empty() {
+            c.push(Candidate { ch: '<', prob: 0.0 });
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames for a text where each char occupies `per` frames followed by one blank.
+    fn frames_for(text: &str, per: usize) -> Frames {
+        let classes = ALPHABET.len() + 1;
+        let mut probs = Vec::new();
+        let mut push = |class: usize| {
+            let mut row = vec![0.0; classes];
+            row[class] = 1.0;
+            probs.extend(row);
+        };
+        for ch in text.bytes() {
+            let class = ALPHABET.iter().position(|&a| a == ch).unwrap() + 1;
+            for _ in 0..per {
+                push(class);
+            }
+            push(0);
+        }
+        let frames = probs.len() / classes;
+        Frames {
+            probs,
+            frames,
+            classes,
+        }
+    }
+
+    fn text(line: &ReadLine) -> String {
+        line.positions.iter().map(|p| p[0].ch).collect()
+    }
+
+    #[test]
+    fn exact_decoding_keeps_a_clean_reading() {
+        let f = frames_for("P<UTOERIKSSON<<ANNA", 2);
+        assert_eq!(text(&f.decode_exact(19).unwrap()), "P<UTOERIKSSON<<ANNA");
+    }
+
+    #[test]
+    fn exact_decoding_fills_a_merged_filler() {
+        // "<<<" read as two '<' with a double-width gap: the pitch says one is missing.
+        let classes = ALPHABET.len() + 1;
+        let lt = ALPHABET.len();
+        let mut probs = Vec::new();
+        let mut push = |class: usize| {
+            let mut row = vec![0.0; classes];
+            row[class] = 1.0;
+            probs.extend(row);
+        };
+        // A<<<B with pitch 4 frames, the middle '<' missed (blank frames instead).
+        for class in [11, 0, 0, 0, lt, 0, 0, 0, 0, 0, 0, 0, lt, 0, 0, 0, 12, 0] {
+            push(class);
+        }
+        let f = Frames {
+            frames: probs.len() / classes,
+            probs,
+            classes,
+        };
+        assert_eq!(text(&f.decode_exact(5).unwrap()), "A<<<B");
+    }
+
+    #[test]
+    fn exact_decoding_refuses_a_reading_far_off() {
+        let f = frames_for("ABC", 2);
+        assert!(f.decode_exact(44).is_none());
+    }
+
+    #[test]
+    fn normalise_maps_paper_to_one_and_ink_to_zero() {
+        let mut px: Vec<f32> = (0..100).map(|i| if i < 30 { 40.0 } else { 200.0 }).collect();
+        normalise(&mut px);
+        assert_eq!(px[0], 0.0);
+        assert_eq!(px[99], 1.0);
+    }
+}

@@ -1,0 +1,63 @@
+//! Pages turned by arbitrary angles, and mirrored, read the same, with the right tilt and
+//! mirror flag: on the synthetic passport always, and on real images when ../shared exists.
+
+mod common;
+
+use image::{imageops, GrayImage};
+use passport_vision::vision::{ReadOptions, Reading};
+
+fn read(img: &GrayImage) -> Reading {
+    common::reader()
+        .read_gray(img, &ReadOptions::default())
+        .expect("reads")
+}
+
+fn assert_reads(img: &GrayImage, lines: &[String], tilt: f32, mirrored: bool, what: &str) {
+    let r = read(img);
+    let m = r.mrz.unwrap_or_else(|| panic!("{what}: no MRZ read"));
+    assert_eq!(m.lines, lines, "{what}: lines");
+    assert_eq!(r.document.mirrored, mirrored, "{what}: mirrored");
+    let d = common::angle_diff(r.document.tilt, tilt);
+    assert!(d <= 5.0, "{what}: tilt {} expected {tilt}", r.document.tilt);
+}
+
+const ANGLES: [f32; 8] = [0.0, 17.0, 90.0, 133.0, 180.0, 222.0, 270.0, 341.0];
+
+#[test]
+fn synthetic_passport_reads_at_any_angle_and_mirrored() {
+    let page = image::open(common::repo_path("fixtures/pages/td3_passport.png"))
+        .unwrap()
+        .to_luma8();
+    let upright = read(&page).mrz.expect("upright page reads").lines;
+    for deg in ANGLES {
+        let turned = common::rotate_ccw(&page, deg, 255);
+        assert_reads(&turned, &upright, deg, false, &format!("turned {deg}"));
+        // Undoing the mirror (a horizontal flip) gives back the page turned by deg.
+        let mirrored = imageops::flip_horizontal(&turned);
+        assert_reads(&mirrored, &upright, deg, true, &format!("mirrored {deg}"));
+    }
+}
+
+#[test]
+fn real_pages_read_at_any_angle_and_mirrored() {
+    let Some(shared) = common::shared_dir() else { return };
+    // Flat scans and a phone photo of different formats.
+    for rel in [
+        "data/real/passporteye/100_pass-cze.jpg",
+        "data/real/fastmrz/td1.jpg",
+        "data/real/doubango-ultimatemrz/Passport-Australia_1280x720.jpg",
+    ] {
+        let bytes = std::fs::read(shared.join(rel)).unwrap();
+        let decoded = passport_vision::vision::image_io::decode(&bytes, u64::MAX).unwrap();
+        let upright = read(&decoded.gray)
+            .mrz
+            .unwrap_or_else(|| panic!("{rel} reads upright"))
+            .lines;
+        for deg in [33.0, 90.0, 180.0, 251.0] {
+            let turned = common::rotate_ccw(&decoded.gray, deg, 128);
+            assert_reads(&turned, &upright, deg, false, &format!("{rel} turned {deg}"));
+            let mirrored = imageops::flip_horizontal(&turned);
+            assert_reads(&mirrored, &upright, deg, true, &format!("{rel} mirrored {deg}"));
+        }
+    }
+}
