@@ -372,6 +372,18 @@ fn fit_direction(pts: &[(f32, f32, f32)], hint: (f32, f32)) -> (f32, f32) {
     (dx, dy)
 }
 
+/// How MRZ-like one line is: its length in character heights, weighted by how close its
+/// component count is to an MRZ line's 30, 36 or 44 characters (merged or broken glyphs
+/// move the count a little; other printed text moves it a lot).
+fn line_score(l: &LineGeom) -> f32 {
+    let n = l.n_components as f32;
+    let off = [30.0f32, 36.0, 44.0]
+        .iter()
+        .map(|&m| (n - m).abs())
+        .fold(f32::MAX, f32::min);
+    (l.length() / l.char_h) / (1.0 + off / 4.0)
+}
+
 /// Groups long lines into blocks of 2 or 3 stacked lines of matching extent.
 fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
     if lines.is_empty() {
@@ -415,10 +427,7 @@ fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
             if let Some(k) = (j + 1..lines.len()).find(|&k| fits(&lines[j], &lines[k])) {
                 block.push(lines[k].clone());
             }
-            let score = block
-                .iter()
-                .map(|l| l.n_components as f32 + l.length() / l.char_h)
-                .sum::<f32>();
+            let score = block.iter().map(line_score).sum::<f32>();
             out.push(Candidate { lines: block, score });
         }
     }
