@@ -238,3 +238,62 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
+
+/// `bench`: times each stage of a read on the synthetic pages in `dir` (each page as is,
+/// turned by 90 and 33 degrees, and mirrored), `rounds` times, on the calling thread.
+/// Prints the median milliseconds per page for each stage.
+pub fn cmd_bench(reader: &Reader, dir: &Path, rounds: usize) -> anyhow::Result<Value> {
+    use image::{imageops, GrayImage};
+    let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("png") {
+            continue;
+        }
+        let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let img = image::open(&path)?.to_rgb8();
+        let variants = [
+            ("", image::DynamicImage::ImageRgb8(img.clone())),
+            ("_rot90", image::DynamicImage::ImageRgb8(imageops::rotate90(&img))),
+            ("_mirror", image::DynamicImage::ImageRgb8(imageops::flip_horizontal(&img))),
+        ];
+        for (suffix, v) in variants {
+            let mut buf = std::io::Cursor::new(Vec::new());
+            v.write_to(&mut buf, image::ImageFormat::Jpeg)?;
+            pages.push((format!("{name}{suffix}.jpg"), buf.into_inner()));
+        }
+    }
+    anyhow::ensure!(!pages.is_empty(), "no PNG pages in {}", dir.display());
+    let opts = ReadOptions::default();
+    let (mut decode, mut detect, mut read, mut total, mut runs) = (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds.max(1) {
+        for (_, bytes) in &pages {
+            let t0 = Instant::now();
+            let decoded = vision::image_io::decode(bytes, opts.max_pixels)?;
+            let t1 = Instant::now();
+            let gray: &GrayImage = &decoded.gray;
+            let reading = reader.read_gray(gray, &opts)?;
+            let t2 = Instant::now();
+            decode.push((t1 - t0).as_secs_f64() * 1e3);
+            detect.push(reading.timings.detect_ms);
+            read.push(reading.timings.recognise_ms);
+            runs.push(f64::from(reading.timings.model_runs));
+            total.push((t2 - t0).as_secs_f64() * 1e3);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok(json!({
+        "pages": pages.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+        "rounds": rounds,
+        "median_ms": {
+            "decode": median(&mut decode),
+            "detect": median(&mut detect),
+            "recognise_and_parse": median(&mut read),
+            "whole_read": median(&mut total),
+            "model_runs_per_page": median(&mut runs),
+        }
+    }))
+}

@@ -17,17 +17,24 @@ fn report_json(path: &std::path::Path) -> Value {
     let obj = v.as_object_mut().unwrap();
     obj.remove("elapsed_ms");
     if let Some(doc) = obj.get_mut("document").and_then(Value::as_object_mut) {
-        if let Some(t) = doc.get("tilt").and_then(Value::as_f64) {
-            doc.insert("tilt".into(), Value::from(t.round()));
-        }
         doc.remove("quad");
     }
-    if let Some(m) = obj.get_mut("mrz").and_then(Value::as_object_mut) {
-        if let Some(c) = m.get("confidence").and_then(Value::as_f64) {
-            m.insert("confidence".into(), Value::from((c * 10.0).round() / 10.0));
-        }
-    }
+    round_floats(&mut v);
     v
+}
+
+/// Rounds every fractional number to one decimal: confidences and tilts differ in their
+/// last bits between builds and CPUs.
+fn round_floats(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let r = (n.as_f64().unwrap() * 10.0).round() / 10.0;
+            *v = Value::from(r);
+        }
+        Value::Array(a) => a.iter_mut().for_each(round_floats),
+        Value::Object(o) => o.values_mut().for_each(round_floats),
+        _ => {}
+    }
 }
 
 #[test]

@@ -87,7 +87,12 @@ def draw_page(kind, lines, size, seed, labels):
             cy = yb + i * line_gap
             d.text((cx, cy), ch, font=font, fill=(20, 20, 24), anchor="mm")
     # Portrait area and visual-zone labels.
-    px, py, pw, ph = int(6 * mm), int(14 * mm), int(32 * mm), int(40 * mm)
+    # Portrait zone per ICAO 9303 layouts: TD3 about 32x40 mm, TD1 about 22x28 mm,
+    # both above the MRZ.
+    if n == 30:
+        px, py, pw, ph = int(4 * mm), int(6 * mm), int(22 * mm), int(28 * mm)
+    else:
+        px, py, pw, ph = int(6 * mm), int(14 * mm), int(32 * mm), int(40 * mm)
     if kind == "blank":
         px, py = int(8 * mm), int(10 * mm)
     d.rectangle([px, py, px + pw, py + ph], fill=(200, 198, 194), outline=(120, 120, 120))

@@ -8,7 +8,7 @@
 //! All coordinates here are in pixels of the image as displayed (after EXIF orientation),
 //! x to the right, y down.
 
-use image::{imageops, GrayImage};
+use image::GrayImage;
 
 use super::geom::{self, Component};
 
@@ -82,7 +82,7 @@ pub fn find_mrz_candidates(gray: &GrayImage) -> Vec<Candidate> {
     } else {
         let nw = ((w as f32 * scale).round() as u32).max(1);
         let nh = ((h as f32 * scale).round() as u32).max(1);
-        work = imageops::resize(gray, nw, nh, imageops::FilterType::Triangle);
+        work = geom::resize(gray, nw, nh);
         &work
     };
     // Window radius ~1/100 of the long side: a few character strokes wide at every MRZ

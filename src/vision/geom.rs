@@ -230,3 +230,76 @@ mod tests {
         assert_eq!(mask.iter().map(|&v| v as u32).sum::<u32>(), 1);
     }
 }
+
+/// Resizes to `nw` x `nh`. Shrinking by two or more first averages whole blocks of
+/// pixels (so thin strokes survive), then interpolates bilinearly. About ten times
+/// faster than `image`'s triangle filter, which dominated the detector's time.
+pub fn resize(gray: &GrayImage, nw: u32, nh: u32) -> GrayImage {
+    let (w, h) = gray.dimensions();
+    let f = ((w / nw.max(1)).min(h / nh.max(1))).max(1);
+    let boxed;
+    let src = if f >= 2 {
+        boxed = box_shrink(gray, f);
+        &boxed
+    } else {
+        gray
+    };
+    let (sw, sh) = src.dimensions();
+    let sx = sw as f32 / nw as f32;
+    let sy = sh as f32 / nh as f32;
+    let px = src.as_raw();
+    let mut out = Vec::with_capacity((nw * nh) as usize);
+    // Precompute horizontal taps once per column.
+    let cols: Vec<(usize, usize, f32)> = (0..nw)
+        .map(|x| {
+            let fx = ((x as f32 + 0.5) * sx - 0.5).clamp(0.0, (sw - 1) as f32);
+            let x0 = fx.floor() as usize;
+            (x0, (x0 + 1).min(sw as usize - 1), fx - x0 as f32)
+        })
+        .collect();
+    for y in 0..nh {
+        let fy = ((y as f32 + 0.5) * sy - 0.5).clamp(0.0, (sh - 1) as f32);
+        let y0 = fy.floor() as usize;
+        let y1 = (y0 + 1).min(sh as usize - 1);
+        let wy = fy - y0 as f32;
+        let (r0, r1) = (y0 * sw as usize, y1 * sw as usize);
+        for &(x0, x1, wx) in &cols {
+            let top = f32::from(px[r0 + x0]) * (1.0 - wx) + f32::from(px[r0 + x1]) * wx;
+            let bot = f32::from(px[r1 + x0]) * (1.0 - wx) + f32::from(px[r1 + x1]) * wx;
+            out.push((top * (1.0 - wy) + bot * wy + 0.5) as u8);
+        }
+    }
+    GrayImage::from_raw(nw, nh, out).expect("buffer matches size")
+}
+
+/// Averages f x f blocks (the last partial row/column of blocks is dropped).
+fn box_shrink(gray: &GrayImage, f: u32) -> GrayImage {
+    let (w, h) = gray.dimensions();
+    let (nw, nh) = ((w / f).max(1), (h / f).max(1));
+    let px = gray.as_raw();
+    let mut acc = vec![0u32; nw as usize];
+    let mut out = Vec::with_capacity((nw * nh) as usize);
+    let n = f * f;
+    for by in 0..nh {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for y in by * f..((by + 1) * f).min(h) {
+            let row = &px[(y * w) as usize..((y + 1) * w) as usize];
+            for (bx, a) in acc.iter_mut().enumerate() {
+                let start = bx * f as usize;
+                *a += row[start..start + f as usize].iter().map(|&v| u32::from(v)).sum::<u32>();
+            }
+        }
+        out.extend(acc.iter().map(|&a| ((a + n / 2) / n) as u8));
+    }
+    GrayImage::from_raw(nw, nh, out).expect("buffer matches size")
+}
+
+/// Luma of an 8-bit RGB buffer with the BT.601 weights in fixed point.
+pub fn luma_of_rgb(rgb: &image::RgbImage) -> GrayImage {
+    let data: Vec<u8> = rgb
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8)
+        .collect();
+    GrayImage::from_raw(rgb.width(), rgb.height(), data).expect("buffer matches size")
+}

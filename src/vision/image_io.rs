@@ -33,6 +33,17 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
             ))
         }
     }
+    // Checked from the header bytes first: decoders read further than the header before
+    // they report dimensions, so a header-only bomb would otherwise look truncated.
+    if let Some((w, h)) = header_dimensions(bytes) {
+        if u64::from(w) * u64::from(h) > max_pixels {
+            return Err(VisionError::TooLarge {
+                width: w,
+                height: h,
+                max_pixels,
+            });
+        }
+    }
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
@@ -58,12 +69,50 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
     let mut color =
         DynamicImage::from_decoder(decoder).map_err(|e| VisionError::CorruptImage(e.to_string()))?;
     color.apply_orientation(orientation);
-    let gray = color.to_luma8();
+    let gray = match &color {
+        DynamicImage::ImageLuma8(g) => g.clone(),
+        DynamicImage::ImageRgb8(rgb) => super::geom::luma_of_rgb(rgb),
+        other => other.to_luma8(),
+    };
     Ok(Decoded {
         gray,
         color,
         exif_orientation: orientation_tag(orientation),
     })
+}
+
+/// Width and height as a PNG's IHDR or a JPEG's start-of-frame marker states them, read
+/// without decoding anything; None when the bytes are neither or the header is cut.
+fn header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let be16 = |i: usize| Some(u32::from(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?])));
+    let be32 = |i: usize| Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        return Some((be32(16)?, be32(20)?));
+    }
+    if !bytes.starts_with(&[0xff, 0xd8]) {
+        return None;
+    }
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xff {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        if marker == 0xff {
+            i += 1;
+            continue;
+        }
+        // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
+        if (0xc0..=0xcf).contains(&marker) && ![0xc4, 0xc8, 0xcc].contains(&marker) {
+            return Some((be16(i + 7)?, be16(i + 5)?));
+        }
+        if marker == 0xd8 || (0xd0..=0xd7).contains(&marker) || marker == 0x01 {
+            i += 2;
+            continue;
+        }
+        i += 2 + be16(i + 2)? as usize;
+    }
+    None
 }
 
 fn orientation_tag(o: image::metadata::Orientation) -> u8 {

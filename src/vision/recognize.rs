@@ -38,6 +38,15 @@ impl Variant {
             Variant::MirrorRot180 => (false, true),
         }
     }
+    /// The same reading with the mirror added or undone.
+    pub fn mirror(self) -> Variant {
+        match self {
+            Variant::Upright => Variant::Mirror,
+            Variant::Rot180 => Variant::MirrorRot180,
+            Variant::Mirror => Variant::Upright,
+            Variant::MirrorRot180 => Variant::Rot180,
+        }
+    }
     pub fn mirrored(self) -> bool {
         matches!(self, Variant::Mirror | Variant::MirrorRot180)
     }
@@ -63,10 +72,23 @@ pub struct Crop {
 
 /// Samples the line from the full-resolution image along its own axis.
 pub fn crop_line(gray: &GrayImage, line: &LineGeom, variant: Variant) -> Crop {
+    crop_span(gray, line, variant, line.u0, line.u1)
+}
+
+/// Samples the middle `fraction` (0..1] of the line: enough glyphs to tell which way
+/// round the text is at a fraction of the cost of the whole line.
+pub fn crop_middle(gray: &GrayImage, line: &LineGeom, variant: Variant, fraction: f32) -> Crop {
+    let mid = 0.5 * (line.u0 + line.u1);
+    let half = 0.5 * fraction.clamp(0.05, 1.0) * line.length();
+    crop_span(gray, line, variant, mid - half, mid + half)
+}
+
+/// Samples the part of the line between `u0` and `u1` (offsets along its axis).
+fn crop_span(gray: &GrayImage, line: &LineGeom, variant: Variant, u0: f32, u1: f32) -> Crop {
     let h_src = HEIGHT_RATIO * line.char_h.max(2.0);
     let k = CROP_H as f32 / h_src; // output pixels per source pixel
     let pad = PAD_RATIO * line.char_h;
-    let len = line.length() + 2.0 * pad;
+    let len = (u1 - u0) + 2.0 * pad;
     let width = (((len * k).round() as usize).div_ceil(4) * 4).clamp(8, 4096);
     let (flip_u, flip_v) = variant.flips();
     let step = 1.0 / k;
@@ -79,9 +101,9 @@ pub fn crop_line(gray: &GrayImage, line: &LineGeom, variant: Variant) -> Crop {
         }
         for i in 0..width {
             let t = if flip_u {
-                line.u1 + pad - (i as f32 + 0.5) * step
+                u1 + pad - (i as f32 + 0.5) * step
             } else {
-                line.u0 - pad + (i as f32 + 0.5) * step
+                u0 - pad + (i as f32 + 0.5) * step
             };
             let x = cx + t * dx - s * dy;
             let y = cy + t * dy + s * dx;

@@ -24,7 +24,10 @@ pub fn shared_dir() -> Option<PathBuf> {
     if p.join("data").is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: ../shared not found beside the checkout ({})", p.display());
+        eprintln!(
+            "skipping: ../shared not found beside the checkout ({})",
+            p.display()
+        );
         None
     }
 }

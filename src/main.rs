@@ -1,0 +1,72 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use passport_vision::config::Config;
+use passport_vision::{cli, server};
+
+/// Reads passports, ID cards and visas: MRZ detection, recognition and validation.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// An ONNX line model to use instead of the embedded one.
+    #[arg(long, global = true)]
+    model: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read image files and print what each holds.
+    Read {
+        /// Print one JSON object per file, one per line.
+        #[arg(long)]
+        json: bool,
+        files: Vec<PathBuf>,
+    },
+    /// Score the reader on a ground-truth JSON (as ../shared/data/mrz-vectors/image-ground-truth.json).
+    Eval {
+        #[arg(long)]
+        ground_truth: PathBuf,
+        /// Also print one line per image on stderr.
+        #[arg(long)]
+        per_image: bool,
+    },
+    /// Time each stage of a read on synthetic pages (JPEG-encoded as given, turned 90
+    /// degrees and mirrored), on one thread.
+    Bench {
+        #[arg(long, default_value = "fixtures/pages")]
+        pages: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
+    /// Serve the HTTP API (config/default.toml, PV_* environment variables; see README).
+    Serve,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let reader = cli::load_reader(args.model.as_deref())?;
+    match args.command {
+        Command::Read { json, files } => cli::cmd_read(&reader, &files, json),
+        Command::Eval {
+            ground_truth,
+            per_image,
+        } => {
+            let summary = cli::cmd_eval(&reader, &ground_truth, per_image)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        Command::Bench { pages, rounds } => {
+            let report = cli::cmd_bench(&reader, &pages, rounds)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Command::Serve => {
+            server::init_tracing();
+            let config = Config::load()?;
+            tokio::runtime::Runtime::new()?.block_on(server::serve(config, reader))
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The bounded pool that image work runs in, off the async workers.
+//!
+//! At most `size` jobs run at once, each on tokio's blocking threads. A job waits at most
+//! `wait` for a free slot; after that the caller answers 503 with `Retry-After`. A job keeps
+//! its slot until it finishes, even when the request that started it has timed out or gone
+//! away, so the bound holds for the work actually running.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::Span;
+
+pub struct Pool {
+    slots: Arc<Semaphore>,
+    size: usize,
+    wait: Duration,
+}
+
+/// Why a job did not run to completion.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// No slot came free in time.
+    #[error("every reader is busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+    /// The job panicked (a bug: caught so that it answers 500 and the service goes on).
+    #[error("the job failed")]
+    Panicked,
+}
+
+impl Pool {
+    pub fn new(size: usize, wait: Duration) -> Pool {
+        let size = size.max(1);
+        Pool {
+            slots: Arc::new(Semaphore::new(size)),
+            size,
+            wait,
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Slots free right now.
+    pub fn available(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    /// The `Retry-After` a busy answer carries: the queue wait, rounded up, at least 1 s.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.wait.as_millis().div_ceil(1000).max(1) as u64
+    }
+
+    /// Waits (at most the pool's wait) for a slot. Public so that tests can fill the pool.
+    pub async fn acquire(&self) -> Result<OwnedSemaphorePermit, PoolError> {
+        let busy = PoolError::Busy {
+            retry_after_secs: self.retry_after_secs(),
+        };
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // Timed out, or the semaphore was closed (never done).
+            _ => Err(busy),
+        }
+    }
+
+    /// Runs `job` on a blocking thread once a slot is free, inside the caller's tracing span.
+    pub async fn run<T, F>(&self, job: F) -> Result<T, PoolError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let permit = self.acquire().await?;
+        let span = Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            span.in_scope(job)
+        })
+        .await
+        .map_err(|_| PoolError::Panicked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_pool_answers_busy_after_the_wait() {
+        let pool = Pool::new(1, Duration::from_millis(20));
+        let held = pool.acquire().await.unwrap();
+        assert_eq!(pool.available(), 0);
+        assert!(matches!(
+            pool.run(|| 1).await,
+            Err(PoolError::Busy {
+                retry_after_secs: 1
+            })
+        ));
+        drop(held);
+        assert_eq!(pool.run(|| 2).await.unwrap(), 2);
+        assert_eq!(pool.available(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_an_error_and_frees_its_slot() {
+        let pool = Pool::new(1, Duration::from_millis(20));
+        let r: Result<(), _> = pool.run(|| panic!("boom")).await;
+        assert!(matches!(r, Err(PoolError::Panicked)));
+        assert_eq!(pool.available(), 1);
+    }
+}

@@ -1,0 +1,709 @@
+//! ICAO 9303 machine-readable zones: parsing, validation and repair of recogniser output.
+//!
+//! Pure functions, no I/O. The recogniser hands over one [`ReadLine`] per MRZ line, with the
+//! alternatives it considered at each character position; [`parse_read`] chooses the format,
+//! repairs the likely misreads and reports what it changed. Text that is already final goes
+//! through [`parse_text`], which changes nothing.
+//!
+//! Formats ([`Format`], layouts in [`formats`]): TD3 (2x44 passports), TD2 (2x36), TD1 (3x30 ID
+//! cards), MRV-A (2x44 visas) and MRV-B (2x36 visas), and the French national ID card (2x36,
+//! `IDFRA`, a national layout). The format follows from the line count and length and the
+//! document code: on 44-character lines `V` is MRV-A and anything else TD3 (passports `P`, but
+//! also `I` on Slovak 2x44 cards); on 36-character lines `V` is MRV-B, a line starting `IDFRA`
+//! is the French card when its check digits fit better than TD2's, and anything else TD2.
+//!
+//! Validity is data, never an error: [`Mrz::valid`] says whether every check digit confirms its
+//! field, and [`Mrz::checks`] gives each verdict. Country codes and dates do not enter into it
+//! (`UTO`, the Doc 9303 specimens' state, is as valid as any), nor does expiry. What real
+//! documents print is accepted as printed: `D<<` for Germany, two-letter codes such as `SI<`,
+//! a `<` check digit over an all-filler field (Doc 9303 allows `<` or `0`), unknown dates as
+//! `<<<<<<`, and TD1/TD2 document numbers longer than 9 characters (Part 5 note j: 9 in the
+//! field, `<` in its check position, the rest and its check digit opening the optional data).
+//!
+//! Repairs ([`parse_read`]), in order:
+//! 1. Field type. A character the field cannot hold (a letter in a date or check digit, a digit
+//!    in a name or country code, anything but F/M/X/`<` as sex) gives way to the likeliest
+//!    alternative the field can hold: the recogniser's own alternatives first, then the
+//!    characters recognisers confuse with it (O/0/Q/D, I/1, S/5, B/8, Z/2, G/6, `<` with
+//!    K/X/C/E), which share the probability the recogniser left unassigned. A field with a
+//!    position that nothing can make conform is left as read: it is a document bending the
+//!    rules, not a misread.
+//! 2. Filler runs. A lone K, X, C or E after three or more fillers, followed only by fillers,
+//!    in a name field is a misread `<`.
+//! 3. Check digits. When checks fail, the positions they cover are searched over their
+//!    alternatives (allowed by the field type, with probability at least 0.05 and at least 0.15
+//!    of the current character's): first for a combination that makes every check pass (so the
+//!    composite decides between two fixes of one field), then check by check without breaking
+//!    one that passes. The search is capped (12 uncertain positions, 3 alternatives each, 3
+//!    changes, 20,000 combinations). The combination with the highest joint probability wins,
+//!    but only if it carries more than half of the weight of all explanations: itself, every
+//!    other passing combination, and "the read is right and the document's digit is wrong"
+//!    (weight 0.1 relative to the read). So a check digit is never bent to fit by improbable
+//!    or interchangeable alternatives: an MRZ printed with a wrong check digit comes back as
+//!    printed, with `valid: false`. The constants are in [`repair`].
+//!
+//! Every change from the top-1 is listed in [`Mrz::repairs`].
+//!
+//! Confidence: [`Mrz::confidence`] is the geometric mean of the probabilities of the chosen
+//! characters (the per-character joint probability, comparable across formats), and
+//! [`Mrz::min_confidence`] the smallest of them. A character chosen against a recogniser that
+//! gave it no probability counts as 0.01. Text given to [`parse_text`] or through
+//! [`ReadLine::from_text`] has confidence 1.
+
+mod check;
+mod countries;
+mod dates;
+mod fields;
+pub mod formats;
+pub mod repair;
+mod validate;
+
+use serde::Serialize;
+use thiserror::Error;
+
+pub use check::check_digit;
+pub use countries::{country_alpha2, country_name};
+pub use dates::{birth_date, birth_date_iso, ddmmyy, expiry_date, expiry_date_iso, CalendarDate};
+pub use fields::{split_name, strip_fillers};
+pub use formats::{formats_for_lengths, Format};
+pub use repair::confusions;
+
+use formats::Layout;
+use repair::Slot;
+use validate::check_spans;
+
+/// One recognised character position's alternative, best first in its list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub ch: char,
+    /// 0..=1; the probabilities of one position sum to at most 1.
+    pub prob: f32,
+}
+
+/// One MRZ line as the recogniser read it: exactly one entry per printed character position,
+/// each listing its alternatives best first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadLine {
+    pub positions: Vec<Vec<Candidate>>,
+}
+
+impl ReadLine {
+    /// Builds a line with certainty 1.0 per char (for text input and tests).
+    pub fn from_text(s: &str) -> ReadLine {
+        ReadLine::from_text_with_prob(s, 1.0)
+    }
+
+    /// Builds a line whose every character has probability `prob` and no alternative: the
+    /// remaining `1 - prob` goes to the characters a recogniser confuses with it.
+    pub fn from_text_with_prob(s: &str, prob: f32) -> ReadLine {
+        ReadLine {
+            positions: s.chars().map(|ch| vec![Candidate { ch, prob }]).collect(),
+        }
+    }
+
+    /// The recogniser's top-1 text.
+    pub fn top_text(&self) -> String {
+        self.positions
+            .iter()
+            .map(|p| p.first().map_or('?', |c| c.ch))
+            .collect()
+    }
+}
+
+/// A parsed MRZ.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mrz {
+    pub format: Format,
+    /// The final text, one string per line, exactly as printed (after repairs, for
+    /// [`parse_read`]).
+    pub lines: Vec<String>,
+    /// Every check digit confirms its field.
+    pub valid: bool,
+    /// Geometric mean of the chosen characters' probabilities, 0..=1.
+    pub confidence: f32,
+    /// The smallest chosen character's probability, 0..=1.
+    pub min_confidence: f32,
+    /// One verdict per check digit: the field checks in line order, then the composite.
+    pub checks: Vec<CheckResult>,
+    /// Every position whose final character differs from the recogniser's top-1.
+    pub repairs: Vec<Repair>,
+    pub fields: Fields,
+}
+
+/// The fields of an MRZ. Text fields have their fillers stripped (leading and trailing `<`
+/// dropped, inner runs of `<` turned into one space); dates are as printed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Fields {
+    /// `P`, `PP`, `I`, `ID`, `V`, `C1`, ...: the first one or two characters of line 1.
+    pub document_code: String,
+    /// ICAO 9303 code of the issuing state or organisation (`UTO`, `D`, `SI`); see
+    /// [`country_name`].
+    pub issuing_state: String,
+    /// Primary identifier: the name part before the first `<<`.
+    pub surname: String,
+    /// Secondary identifier: the name part after it; empty if there is none.
+    pub given_names: String,
+    /// The name field ends in a letter: Doc 9303's mark of truncation (a name may also fill
+    /// the field exactly, so it may be whole).
+    pub names_may_be_truncated: bool,
+    /// The whole document number, including the overflow of a TD1/TD2 long number. The French
+    /// card's 12 characters are the issue year and month (YYMM), the issuing office (3) and a
+    /// sequence number (5).
+    pub document_number: String,
+    /// ICAO 9303 code of the holder's nationality; `FRA` for the French card, which has no such
+    /// field but is issued to French nationals only.
+    pub nationality: String,
+    /// `YYMMDD` as printed (`<` for unknown parts); see [`birth_date`] and [`ddmmyy`].
+    pub birth_date: String,
+    /// `F`, `M`, `X`, or empty when unspecified (`<`).
+    pub sex: String,
+    /// `YYMMDD` as printed; empty for the French card, which has none. See [`expiry_date`].
+    pub expiry_date: String,
+    /// Optional data of line 1 (TD1; for a long document number it still starts with the
+    /// number's overflow and check digit), the personal number (TD3), the optional data of
+    /// line 2 (TD2, MRV-A, MRV-B), or the French card's administrative code.
+    pub optional_data: String,
+    /// TD1 line 2's optional data; `None` in the other formats.
+    pub optional_data_2: Option<String>,
+}
+
+/// Which field a check digit covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckField {
+    DocumentNumber,
+    BirthDate,
+    ExpiryDate,
+    /// TD3's personal number (the optional data of line 2).
+    OptionalData,
+    /// The composite check digit over several fields (TD1, TD2, TD3, French card).
+    Composite,
+}
+
+/// One check digit's verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    pub field: CheckField,
+    /// The characters the digit covers, concatenated, fillers kept. For a TD1/TD2 long
+    /// document number, the reading that passed (with or without the `<` after the first 9
+    /// characters), or else the one without.
+    pub value: String,
+    /// The printed check character (`0`-`9`, `<`, or whatever was read).
+    pub printed: char,
+    /// The 7-3-1 digit of `value`; `None` if it holds a character outside `0-9A-Z<`.
+    pub computed: Option<u8>,
+    /// The printed character confirms the value (a `<` does so over an all-filler value).
+    pub ok: bool,
+}
+
+/// One change from the recogniser's top-1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    /// 0-based line index.
+    pub line: usize,
+    /// 0-based column.
+    pub column: usize,
+    /// The recogniser's top-1.
+    pub from: char,
+    /// The character chosen.
+    pub to: char,
+    pub reason: RepairReason,
+}
+
+/// Why a character was changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepairReason {
+    /// The top-1 is not a character the field can hold.
+    FieldType,
+    /// A lone letter in the fillers after a name.
+    FillerRun,
+    /// The change makes a failing check digit pass.
+    CheckDigit,
+}
+
+/// Why lines could not be parsed at all.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum MrzError {
+    #[error("an MRZ has 2 or 3 lines, not {0}")]
+    LineCount(usize),
+    #[error(
+        "no MRZ format has lines of {0:?} characters \
+         (TD1 3x30, TD2/MRV-B/French ID 2x36, TD3/MRV-A 2x44)"
+    )]
+    Shape(Vec<usize>),
+    #[error("line {line}, column {column}: the recogniser gave no candidate")]
+    EmptyPosition { line: usize, column: usize },
+}
+
+/// Parses text as printed (no repairs). Surrounding whitespace of each line is ignored. Errors
+/// only when no format accepts the line shape.
+pub fn parse_text(lines: &[&str]) -> Result<Mrz, MrzError> {
+    let read: Vec<ReadLine> = lines
+        .iter()
+        .map(|l| ReadLine::from_text(l.trim()))
+        .collect();
+    parse(&read, false)
+}
+
+/// Parses recogniser output, repairing by field type and check digits with the alternatives.
+pub fn parse_read(lines: &[ReadLine]) -> Result<Mrz, MrzError> {
+    for (line, read) in lines.iter().enumerate() {
+        if let Some(column) = read.positions.iter().position(|p| p.is_empty()) {
+            return Err(MrzError::EmptyPosition { line, column });
+        }
+    }
+    parse(lines, true)
+}
+
+fn parse(lines: &[ReadLine], repair: bool) -> Result<Mrz, MrzError> {
+    let lens: Vec<usize> = lines.iter().map(|l| l.positions.len()).collect();
+    if !(2..=3).contains(&lines.len()) {
+        return Err(MrzError::LineCount(lines.len()));
+    }
+    let possible = formats_for_lengths(&lens);
+    if possible.is_empty() {
+        return Err(MrzError::Shape(lens));
+    }
+    let decode = |format: Format| decode(format.layout(), lines, repair);
+    let head = document_head(lines, repair);
+    Ok(if possible.contains(&Format::TD1) {
+        decode(Format::TD1)
+    } else if possible.contains(&Format::TD3) {
+        decode(if head.starts_with('V') {
+            Format::MRVA
+        } else {
+            Format::TD3
+        })
+    } else if head.starts_with('V') {
+        decode(Format::MRVB)
+    } else if head.starts_with("IDFRA") {
+        let td2 = decode(Format::TD2);
+        let french = decode(Format::FrenchId);
+        if pass_rate(&french) > pass_rate(&td2) {
+            french
+        } else {
+            td2
+        }
+    } else {
+        decode(Format::TD2)
+    })
+}
+
+/// The first five characters of line 1 (document code and issuing state, alphabetic in every
+/// format), as field-type repair would read them, to choose the format by.
+fn document_head(lines: &[ReadLine], repair: bool) -> String {
+    lines[0]
+        .positions
+        .iter()
+        .take(5)
+        .map(|cands| {
+            let top = cands[0].ch;
+            if !repair || top.is_ascii_uppercase() {
+                return top;
+            }
+            let slot = Slot::new(cands, formats::CharClass::Alpha);
+            slot.all
+                .iter()
+                .find(|(c, _)| c.is_ascii_uppercase())
+                .map_or(top, |(c, _)| *c)
+        })
+        .collect()
+}
+
+fn pass_rate(mrz: &Mrz) -> f32 {
+    let ok = mrz.checks.iter().filter(|c| c.ok).count();
+    ok as f32 / mrz.checks.len().max(1) as f32
+}
+
+/// Reads `lines` (of `layout`'s shape) by `layout`, repairing if asked.
+fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
+    let slots = repair::slots(layout, lines);
+    let (grid, reasons) = if repair {
+        let r = repair::repair(layout, &slots);
+        (r.grid, r.reasons)
+    } else {
+        let grid = repair::top_text(&slots);
+        let reasons = grid.iter().map(|l| vec![None; l.len()]).collect();
+        (grid, reasons)
+    };
+
+    let checks: Vec<CheckResult> = check_spans(layout, &grid)
+        .iter()
+        .map(|s| s.evaluate(&grid))
+        .collect();
+
+    let mut repairs = Vec::new();
+    let mut log_sum = 0.0f64;
+    let mut min = 1.0f32;
+    let mut count = 0usize;
+    for (l, line) in grid.iter().enumerate() {
+        for (c, &ch) in line.iter().enumerate() {
+            let slot = &slots[l][c];
+            let p = slot.prob(ch).min(1.0);
+            log_sum += f64::from(p).ln();
+            min = min.min(p);
+            count += 1;
+            if let Some(reason) = reasons[l][c] {
+                repairs.push(Repair {
+                    line: l,
+                    column: c,
+                    from: slot.top,
+                    to: ch,
+                    reason,
+                });
+            }
+        }
+    }
+
+    Mrz {
+        format: layout.format,
+        lines: grid.iter().map(|l| l.iter().collect()).collect(),
+        valid: checks.iter().all(|c| c.ok),
+        confidence: (log_sum / count.max(1) as f64).exp() as f32,
+        min_confidence: min,
+        checks,
+        repairs,
+        fields: fields::extract(layout, &grid),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UTO_TD3: [&str; 2] = [
+        "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+        "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+    ];
+
+    fn read(lines: &[&str]) -> Vec<ReadLine> {
+        lines.iter().map(|l| ReadLine::from_text(l)).collect()
+    }
+
+    /// A line read with `top` as top-1 everywhere, except that at each `(column, alternative,
+    /// p)` the top-1 has probability `1 - p` and `alternative` has `p`.
+    fn read_with_alternatives(top: &str, alts: &[(usize, char, f32)]) -> ReadLine {
+        let mut line = ReadLine::from_text(top);
+        for &(col, ch, p) in alts {
+            line.positions[col][0].prob = 1.0 - p;
+            line.positions[col].push(Candidate { ch, prob: p });
+        }
+        line
+    }
+
+    #[test]
+    fn td3_utopia_specimen_is_valid() {
+        let m = parse_text(&UTO_TD3).unwrap();
+        assert_eq!(m.format, Format::TD3);
+        assert!(m.valid);
+        assert_eq!(m.confidence, 1.0);
+        assert!(m.repairs.is_empty());
+        let f = &m.fields;
+        assert_eq!(f.document_code, "P");
+        assert_eq!(f.issuing_state, "UTO");
+        assert_eq!(f.surname, "ERIKSSON");
+        assert_eq!(f.given_names, "ANNA MARIA");
+        assert_eq!(f.document_number, "L898902C3");
+        assert_eq!(f.nationality, "UTO");
+        assert_eq!(f.birth_date, "740812");
+        assert_eq!(f.sex, "F");
+        assert_eq!(f.expiry_date, "120415");
+        assert_eq!(f.optional_data, "ZE184226B");
+        assert_eq!(f.optional_data_2, None);
+        let digits: Vec<(CheckField, char, bool)> = m
+            .checks
+            .iter()
+            .map(|c| (c.field, c.printed, c.ok))
+            .collect();
+        assert_eq!(
+            digits,
+            vec![
+                (CheckField::DocumentNumber, '6', true),
+                (CheckField::BirthDate, '2', true),
+                (CheckField::ExpiryDate, '9', true),
+                (CheckField::OptionalData, '1', true),
+                (CheckField::Composite, '0', true),
+            ]
+        );
+        assert_eq!(m.checks[4].value, "L898902C3674081221204159ZE184226B<<<<<1");
+    }
+
+    #[test]
+    fn germany_is_read_as_d_with_fillers() {
+        let m = parse_text(&[
+            "P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
+            "C01X0006H1D<<6408125F1710319<<<<<<<<<<<<<<<0",
+        ])
+        .unwrap();
+        assert!(m.valid);
+        assert_eq!(m.fields.issuing_state, "D");
+        assert_eq!(m.fields.nationality, "D");
+        assert_eq!(country_name(&m.fields.nationality), Some("Germany"));
+        assert_eq!(m.fields.surname, "MUSTERMANN");
+        // An empty personal number with `<` as its check digit.
+        assert_eq!(m.checks[3].printed, '<');
+        assert!(m.checks[3].ok);
+    }
+
+    #[test]
+    fn a_td1_long_document_number_continues_in_the_optional_data() {
+        let m = parse_text(&[
+            "I<PRT007777779<ZZ92<<<<<<<<<<<",
+            "8303143M3405282PRT<<<<<<<<<<<2",
+            "CACADOR<DE<ARAUJO<<ANDRE<ESTEV",
+        ])
+        .unwrap();
+        assert!(m.valid);
+        assert_eq!(m.fields.document_number, "007777779ZZ9");
+        assert_eq!(m.checks[0].value, "007777779ZZ9");
+        assert_eq!(m.checks[0].printed, '2');
+        assert_eq!(m.fields.optional_data, "ZZ92");
+        assert_eq!(m.fields.surname, "CACADOR DE ARAUJO");
+        assert!(m.fields.names_may_be_truncated);
+    }
+
+    #[test]
+    fn a_long_document_number_may_include_the_filler_in_its_check() {
+        // Belgium's BEL-BO-03003 computes the digit over 000590240<601.
+        let m = parse_text(&[
+            "IDBEL000590240<6013<<<<<<<<<<<",
+            "8512017F1311048BEL851201002007",
+            "REINARTZ<<ULRIKE<KATIA<E<<<<<<",
+        ])
+        .unwrap();
+        assert!(m.valid);
+        assert_eq!(m.checks[0].value, "000590240<601");
+        assert_eq!(m.fields.document_number, "000590240601");
+        assert_eq!(m.fields.optional_data_2.as_deref(), Some("85120100200"));
+    }
+
+    #[test]
+    fn a_wrong_check_digit_stays_as_printed_with_valid_false() {
+        let lines = [
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408123F1204159ZE184226B<<<<<10",
+        ];
+        // Even with every character doubtful, no single combination of confusions stands out.
+        let doubtful: Vec<ReadLine> = lines
+            .iter()
+            .map(|l| ReadLine::from_text_with_prob(l, 0.6))
+            .collect();
+        for m in [
+            parse_text(&lines).unwrap(),
+            parse_read(&read(&lines)).unwrap(),
+            parse_read(&doubtful).unwrap(),
+        ] {
+            assert!(!m.valid);
+            assert_eq!(m.lines, lines);
+            assert!(m.repairs.is_empty());
+            let dob = &m.checks[1];
+            assert_eq!((dob.printed, dob.computed, dob.ok), ('3', Some(2), false));
+            assert!(!m.checks[4].ok);
+        }
+    }
+
+    #[test]
+    fn letters_in_numeric_fields_are_repaired_by_field_type() {
+        let garbled = [
+            "P<UT0ERIK55ON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO740BIZZF12041S9ZE184226B<<<<<1O",
+        ];
+        let lines: Vec<ReadLine> = garbled
+            .iter()
+            .map(|l| ReadLine::from_text_with_prob(l, 0.6))
+            .collect();
+        let m = parse_read(&lines).unwrap();
+        assert_eq!(m.lines, UTO_TD3);
+        assert!(m.valid);
+        assert!(m
+            .repairs
+            .iter()
+            .all(|r| r.reason == RepairReason::FieldType));
+        assert!(m.repairs.contains(&Repair {
+            line: 1,
+            column: 16,
+            from: 'B',
+            to: '8',
+            reason: RepairReason::FieldType,
+        }));
+        assert_eq!(m.repairs.len(), 10);
+        assert!((m.min_confidence - 0.4).abs() < 1e-6);
+        assert!(m.confidence > 0.4 && m.confidence < 0.6);
+    }
+
+    #[test]
+    fn a_failing_check_digit_picks_the_alternative_that_passes() {
+        // Document number position 1 read as B (0.55) rather than 8 (0.45): both fit an
+        // alphanumeric field, only 8 fits the check digit.
+        let lines = vec![
+            ReadLine::from_text(UTO_TD3[0]),
+            read_with_alternatives(
+                "LB98902C36UTO7408122F1204159ZE184226B<<<<<10",
+                &[(1, '8', 0.45)],
+            ),
+        ];
+        let m = parse_read(&lines).unwrap();
+        assert_eq!(m.lines, UTO_TD3);
+        assert!(m.valid);
+        assert_eq!(
+            m.repairs,
+            vec![Repair {
+                line: 1,
+                column: 1,
+                from: 'B',
+                to: '8',
+                reason: RepairReason::CheckDigit,
+            }]
+        );
+        assert!((m.min_confidence - 0.45).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_composite_settles_between_alternatives_that_each_fix_a_field() {
+        // The birth date's first digit (1 or 7) and its fifth (1 or 5) are equally doubtful,
+        // and either change alone fixes the birth date's check digit; only the true one also
+        // fixes the composite. (Document-number changes would not do here: in TD3 the
+        // composite weighs them as their own check does.)
+        let lines = vec![
+            ReadLine::from_text(UTO_TD3[0]),
+            read_with_alternatives(
+                "L898902C36UTO1408122F1204159ZE184226B<<<<<10",
+                &[(13, '7', 0.45), (17, '5', 0.45)],
+            ),
+        ];
+        let m = parse_read(&lines).unwrap();
+        assert_eq!(m.lines, UTO_TD3);
+        assert!(m.valid);
+        assert_eq!(m.repairs.len(), 1);
+        assert_eq!((m.repairs[0].column, m.repairs[0].to), (13, '7'));
+        assert_eq!(m.repairs[0].reason, RepairReason::CheckDigit);
+    }
+
+    #[test]
+    fn an_improbable_alternative_does_not_repair_a_check_digit() {
+        let lines = vec![
+            ReadLine::from_text(UTO_TD3[0]),
+            read_with_alternatives(
+                "LB98902C36UTO7408122F1204159ZE184226B<<<<<10",
+                &[(1, '8', 0.02)],
+            ),
+        ];
+        let m = parse_read(&lines).unwrap();
+        assert!(!m.valid);
+        assert!(m.repairs.is_empty());
+        assert_eq!(m.lines[1], "LB98902C36UTO7408122F1204159ZE184226B<<<<<10");
+    }
+
+    #[test]
+    fn a_lone_letter_in_trailing_fillers_is_a_filler() {
+        let lines = read(&["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<K<<<<<<<", UTO_TD3[1]]);
+        let m = parse_read(&lines).unwrap();
+        assert_eq!(m.lines, UTO_TD3);
+        assert_eq!(m.repairs[0].reason, RepairReason::FillerRun);
+        // An initial after a single filler is a name.
+        let initial = "P<UTONILAVADHANANANDA<<CHAYAPA<DEJTHAMRONG<K";
+        let m = parse_read(&read(&[initial, UTO_TD3[1]])).unwrap();
+        assert_eq!(m.lines[0], initial);
+        assert_eq!(m.fields.given_names, "CHAYAPA DEJTHAMRONG K");
+    }
+
+    #[test]
+    fn a_field_that_bends_the_rules_stays_as_read() {
+        // Romanian ID cards print 132 as nationality; the 3 has no letter it could be, so the
+        // 1 and 2 are not turned into I and Z either.
+        let lines = [
+            "IDROUSAVA<<SUPERMAN<<<<<<<<<<<<<<<<<",
+            "HD198025<51328505095M130509012049941",
+        ];
+        let m = parse_read(&read(&lines)).unwrap();
+        assert_eq!(m.format, Format::TD2);
+        assert!(m.valid);
+        assert!(m.repairs.is_empty());
+        assert_eq!(m.fields.nationality, "132");
+    }
+
+    #[test]
+    fn the_french_id_card_has_its_own_layout() {
+        let m = parse_text(&[
+            "IDFRABERTHIER<<<<<<<<<<<<<<<<<<<<<<<",
+            "9409923102854CORINNE<<<<<<<6512068F4",
+        ])
+        .unwrap();
+        assert_eq!(m.format, Format::FrenchId);
+        assert!(m.valid);
+        assert_eq!(m.fields.surname, "BERTHIER");
+        assert_eq!(m.fields.given_names, "CORINNE");
+        assert_eq!(m.fields.document_number, "940992310285");
+        assert_eq!(m.fields.birth_date, "651206");
+        assert_eq!(m.fields.expiry_date, "");
+        assert_eq!(m.checks.len(), 3);
+    }
+
+    #[test]
+    fn visas_are_told_from_passports_by_their_document_code() {
+        let a = parse_text(&[
+            "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L8988901C4XXX7408122F96121096ZE184226B<<<<<<",
+        ])
+        .unwrap();
+        assert_eq!((a.format, a.valid), (Format::MRVA, true));
+        assert_eq!(a.checks.len(), 3);
+        let b = parse_text(&[
+            "V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+            "L8988901C4XXX7408122F9612109<<<<<<<<",
+        ])
+        .unwrap();
+        assert_eq!((b.format, b.valid), (Format::MRVB, true));
+        assert_eq!(b.fields.nationality, "XXX");
+    }
+
+    #[test]
+    fn shapes_no_format_has_are_errors() {
+        assert_eq!(parse_text(&[UTO_TD3[0]]), Err(MrzError::LineCount(1)));
+        assert_eq!(
+            parse_text(&[&UTO_TD3[0][..40], &UTO_TD3[1][..40]]),
+            Err(MrzError::Shape(vec![40, 40]))
+        );
+        let mut lines = read(&UTO_TD3);
+        lines[1].positions[3].clear();
+        assert_eq!(
+            parse_read(&lines),
+            Err(MrzError::EmptyPosition { line: 1, column: 3 })
+        );
+    }
+
+    #[test]
+    fn lines_are_trimmed_and_counted_in_characters() {
+        let m = parse_text(&[
+            "  IDESPAAA1000014<00000023T<<<<<\r",
+            "7212018F1101236ESP<<<<<<<<<<<8",
+            "ESPAÑOLA<ESPAÑOLA<CARMEN<<<<<<",
+        ])
+        .unwrap();
+        assert_eq!(m.format, Format::TD1);
+        assert!(!m.valid);
+        assert_eq!(m.fields.surname, "ESPAÑOLA ESPAÑOLA CARMEN");
+    }
+
+    #[test]
+    fn results_serialise_with_snake_case_names() {
+        let m = parse_text(&UTO_TD3).unwrap();
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["format"], "TD3");
+        assert_eq!(json["fields"]["given_names"], "ANNA MARIA");
+        assert_eq!(json["fields"]["optional_data_2"], serde_json::Value::Null);
+        assert_eq!(json["checks"][0]["field"], "document_number");
+        assert_eq!(json["checks"][0]["printed"], "6");
+        assert_eq!(json["checks"][0]["computed"], 6);
+        let r = serde_json::to_value(Repair {
+            line: 1,
+            column: 2,
+            from: 'O',
+            to: '0',
+            reason: RepairReason::CheckDigit,
+        })
+        .unwrap();
+        assert_eq!(r["reason"], "check_digit");
+    }
+}
