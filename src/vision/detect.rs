@@ -100,6 +100,7 @@ pub fn find_mrz_candidates(gray: &GrayImage) -> Vec<Candidate> {
     for theta in dominant_angles(&comps) {
         let blobs = to_blobs(&comps, theta);
         let lines = chain_lines(&blobs, theta);
+
         out.extend(group_blocks(lines));
     }
     for c in &mut out {
@@ -172,7 +173,10 @@ fn dominant_angles(comps: &[Component]) -> Vec<f32> {
                 continue;
             }
             let b = &comps[j];
-            let ang = (b.cy - a.cy).atan2(b.cx - a.cx).to_degrees().rem_euclid(180.0);
+            let ang = (b.cy - a.cy)
+                .atan2(b.cx - a.cx)
+                .to_degrees()
+                .rem_euclid(180.0);
             hist[(ang as usize).min(BINS - 1)] += 1.0;
         }
     }
@@ -217,7 +221,11 @@ fn refine_peak(smooth: &[f32; 180], i: usize) -> f32 {
     let c = smooth[i];
     let r = smooth[(i + 1) % n];
     let denom = l - 2.0 * c + r;
-    let off = if denom.abs() > 1e-6 { 0.5 * (l - r) / denom } else { 0.0 };
+    let off = if denom.abs() > 1e-6 {
+        0.5 * (l - r) / denom
+    } else {
+        0.0
+    };
     // Bin i holds angles in [i, i+1).
     ((i as f32 + 0.5 + off.clamp(-1.0, 1.0)).rem_euclid(180.0)).to_radians()
 }
@@ -261,13 +269,14 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         for &j in &order[k + 1..] {
             let b = blobs[j];
             let hmax = a.across.max(b.across);
+            let hmin = a.across.min(b.across);
+            // Centres on one line differ little across it.
             if b.v - a.v > 0.45 * hmax {
-                if b.v - a.v > 40.0 {
+                if b.v - a.v > 80.0 {
                     break;
                 }
                 continue;
             }
-            let hmin = a.across.min(b.across);
             // '<' is about 0.55 of a capital's height; anything flatter is a rule or dash.
             if hmin < 0.4 * hmax {
                 continue;
@@ -289,7 +298,11 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
     }
     let (s, c) = theta.sin_cos();
     let mut lines = Vec::new();
-    for members in groups.values() {
+    let groups: Vec<Vec<usize>> = groups
+        .into_values()
+        .flat_map(|g| split_stacked(g, blobs))
+        .collect();
+    for members in &groups {
         if members.len() < 8 {
             continue;
         }
@@ -319,21 +332,40 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         let pts = if pts.len() >= 4 {
             pts
         } else {
-            members.iter().map(|&i| (blobs[i].x, blobs[i].y, 1.0)).collect()
+            members
+                .iter()
+                .map(|&i| (blobs[i].x, blobs[i].y, 1.0))
+                .collect()
         };
         let (dx, dy) = fit_direction(&pts, (c, s));
         let wsum: f32 = pts.iter().map(|p| p.2).sum();
         let mx = pts.iter().map(|p| p.0 * p.2).sum::<f32>() / wsum;
         let my = pts.iter().map(|p| p.1 * p.2).sum::<f32>() / wsum;
-        // Extent along the fitted axis.
-        let mut lo = f32::MAX;
-        let mut hi = f32::MIN;
-        for &i in members {
-            let b = blobs[i];
-            let t = (b.x - mx) * dx + (b.y - my) * dy;
-            lo = lo.min(t - 0.5 * b.along);
-            hi = hi.max(t + 0.5 * b.along);
+        // Extent along the fitted axis. MRZ glyphs are evenly spaced, about 0.3 to 0.5
+        // character heights apart; an end blob further out than 0.9 is a speck or a
+        // neighbouring mark, not part of the line.
+        let mut spans: Vec<(f32, f32)> = members
+            .iter()
+            .map(|&i| {
+                let b = blobs[i];
+                let t = (b.x - mx) * dx + (b.y - my) * dy;
+                (t - 0.5 * b.along, t + 0.5 * b.along)
+            })
+            .collect();
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let max_gap = 0.9 * char_h;
+        while spans.len() > 8 && spans[1].0 - spans[0].1 > max_gap {
+            spans.remove(0);
         }
+        while spans.len() > 8 && {
+            let n = spans.len();
+            let prev_end = spans[..n - 1].iter().map(|s| s.1).fold(f32::MIN, f32::max);
+            spans[n - 1].0 - prev_end > max_gap
+        } {
+            spans.pop();
+        }
+        let lo = spans.iter().map(|s| s.0).fold(f32::MAX, f32::min);
+        let hi = spans.iter().map(|s| s.1).fold(f32::MIN, f32::max);
         lines.push(LineGeom {
             cx: mx,
             cy: my,
@@ -346,6 +378,32 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         });
     }
     lines
+}
+
+/// Splits a chain that runs along two stacked lines (glyphs touching across the lines in
+/// blurred images link them) at the widest gap between the blobs' positions across the
+/// text; blobs taller than 1.5 character heights (the merged ones) are dropped.
+fn split_stacked(mut members: Vec<usize>, blobs: &[Blob]) -> Vec<Vec<usize>> {
+    if members.len() < 16 {
+        return vec![members];
+    }
+    let mut heights: Vec<f32> = members.iter().map(|&i| blobs[i].across).collect();
+    heights.sort_by(f32::total_cmp);
+    let char_h = heights[heights.len() / 2];
+    members.retain(|&i| blobs[i].across <= 1.5 * char_h);
+    members.sort_by(|&a, &b| blobs[a].v.total_cmp(&blobs[b].v));
+    let Some((k, gap)) = (1..members.len())
+        .map(|k| (k, blobs[members[k]].v - blobs[members[k - 1]].v))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return vec![members];
+    };
+    if gap > 0.6 * char_h && k >= 8 && members.len() - k >= 8 {
+        let rest = members.split_off(k);
+        vec![members, rest]
+    } else {
+        vec![members]
+    }
 }
 
 /// Principal direction of weighted points, oriented to agree with `hint`.
@@ -428,7 +486,33 @@ fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
                 block.push(lines[k].clone());
             }
             let score = block.iter().map(line_score).sum::<f32>();
-            out.push(Candidate { lines: block, score });
+            // MRZ lines print the same number of characters from the same margin, so
+            // each line spans the union of the lines' extents: a glyph lost to glare
+            // or merged with its neighbour at a line's end is not cut off.
+            let (dx, dy) = (block[0].dx, block[0].dy);
+            let mut starts: Vec<f32> = block.iter().map(|l| along_of(l, dx, dy).0).collect();
+            let mut ends: Vec<f32> = block.iter().map(|l| along_of(l, dx, dy).1).collect();
+            starts.sort_by(f32::total_cmp);
+            ends.sort_by(f32::total_cmp);
+            // Two lines: the union; three: the median line's, so one line's stray
+            // mark does not stretch the others.
+            let (lo, hi) = if block.len() == 3 {
+                (starts[1], ends[1])
+            } else {
+                (starts[0], ends[ends.len() - 1])
+            };
+            for l in &mut block {
+                let c = l.cx * dx + l.cy * dy;
+                if l.dx * dx + l.dy * dy >= 0.0 {
+                    (l.u0, l.u1) = (lo - c, hi - c);
+                } else {
+                    (l.u0, l.u1) = (c - hi, c - lo);
+                }
+            }
+            out.push(Candidate {
+                lines: block,
+                score,
+            });
         }
     }
     // Single long lines are kept with a low score: a reader may still find a 2-line

@@ -181,7 +181,11 @@ pub fn sample_area(gray: &GrayImage, x: f32, y: f32, size: f32) -> f32 {
     let mut acc = 0.0;
     for j in 0..n {
         for i in 0..n {
-            acc += sample(gray, x + start + i as f32 * step, y + start + j as f32 * step);
+            acc += sample(
+                gray,
+                x + start + i as f32 * step,
+                y + start + j as f32 * step,
+            );
         }
     }
     acc / (n * n) as f32
@@ -286,7 +290,10 @@ fn box_shrink(gray: &GrayImage, f: u32) -> GrayImage {
             let row = &px[(y * w) as usize..((y + 1) * w) as usize];
             for (bx, a) in acc.iter_mut().enumerate() {
                 let start = bx * f as usize;
-                *a += row[start..start + f as usize].iter().map(|&v| u32::from(v)).sum::<u32>();
+                *a += row[start..start + f as usize]
+                    .iter()
+                    .map(|&v| u32::from(v))
+                    .sum::<u32>();
             }
         }
         out.extend(acc.iter().map(|&a| ((a + n / 2) / n) as u8));
@@ -299,7 +306,9 @@ pub fn luma_of_rgb(rgb: &image::RgbImage) -> GrayImage {
     let data: Vec<u8> = rgb
         .as_raw()
         .chunks_exact(3)
-        .map(|p| ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8)
+        .map(|p| {
+            ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8
+        })
         .collect();
     GrayImage::from_raw(rgb.width(), rgb.height(), data).expect("buffer matches size")
 }

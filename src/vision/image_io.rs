@@ -66,8 +66,8 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut color =
-        DynamicImage::from_decoder(decoder).map_err(|e| VisionError::CorruptImage(e.to_string()))?;
+    let mut color = DynamicImage::from_decoder(decoder)
+        .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
     color.apply_orientation(orientation);
     let gray = match &color {
         DynamicImage::ImageLuma8(g) => g.clone(),
@@ -84,7 +84,12 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
 /// Width and height as a PNG's IHDR or a JPEG's start-of-frame marker states them, read
 /// without decoding anything; None when the bytes are neither or the header is cut.
 fn header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let be16 = |i: usize| Some(u32::from(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?])));
+    let be16 = |i: usize| {
+        Some(u32::from(u16::from_be_bytes([
+            *bytes.get(i)?,
+            *bytes.get(i + 1)?,
+        ])))
+    };
     let be32 = |i: usize| Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
         return Some((be32(16)?, be32(20)?));
@@ -135,7 +140,10 @@ mod tests {
 
     #[test]
     fn empty_input_is_refused() {
-        assert!(matches!(decode(&[], 1000), Err(VisionError::UnsupportedImage(_))));
+        assert!(matches!(
+            decode(&[], 1000),
+            Err(VisionError::UnsupportedImage(_))
+        ));
     }
 
     #[test]
@@ -169,7 +177,11 @@ mod tests {
         for &b in data {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc

@@ -70,6 +70,61 @@ pub struct Crop {
     pub width: usize,
 }
 
+/// Measures the line's character height and centre from the ink itself: a profile of
+/// darkness across the line, sampled along its axis. The detector's heights come from
+/// axis-aligned boxes, which overstate them by up to 20% on tilted lines (a capital's
+/// box at 33 degrees is 1.19 times its height). Returns the line unchanged when the
+/// profile shows no clear band.
+pub fn refine_line(gray: &GrayImage, line: &LineGeom) -> LineGeom {
+    const ROWS: usize = 40;
+    let h = line.char_h.max(2.0);
+    let span = 2.6 * h;
+    let row_step = span / ROWS as f32;
+    let cols = ((line.length() / (0.25 * h)) as usize).clamp(8, 400);
+    let col_step = line.length() / cols as f32;
+    let (nx, ny) = (-line.dy, line.dx);
+    let mut ink = [0f32; ROWS];
+    for (j, v) in ink.iter_mut().enumerate() {
+        let s = -0.5 * span + (j as f32 + 0.5) * row_step;
+        let mut acc = 0.0;
+        for i in 0..cols {
+            let t = line.u0 + (i as f32 + 0.5) * col_step;
+            let x = line.cx + t * line.dx + s * nx;
+            let y = line.cy + t * line.dy + s * ny;
+            acc += 255.0 - geom::sample(gray, x, y);
+        }
+        *v = acc / cols as f32;
+    }
+    let centre = ROWS / 2;
+    let near = (0.4 * h / row_step) as usize;
+    let (peak_row, peak) = (centre - near..=centre + near)
+        .map(|j| (j, ink[j]))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((centre, 0.0));
+    let floor = ink.iter().copied().fold(f32::MAX, f32::min);
+    if peak - floor < 8.0 {
+        return line.clone();
+    }
+    // Half way between paper and the densest row: the band of the capitals' strokes.
+    let cut = floor + 0.5 * (peak - floor);
+    let mut top = peak_row;
+    while top > 0 && ink[top - 1] >= cut {
+        top -= 1;
+    }
+    let mut bottom = peak_row;
+    while bottom + 1 < ROWS && ink[bottom + 1] >= cut {
+        bottom += 1;
+    }
+    let band = (bottom - top + 1) as f32 * row_step;
+    let mid = -0.5 * span + 0.5 * (top + bottom + 1) as f32 * row_step;
+    let mut out = line.clone();
+    out.char_h = band.clamp(0.7 * h, 1.15 * h);
+    let shift = mid.clamp(-0.3 * h, 0.3 * h);
+    out.cx += shift * nx;
+    out.cy += shift * ny;
+    out
+}
+
 /// Samples the line from the full-resolution image along its own axis.
 pub fn crop_line(gray: &GrayImage, line: &LineGeom, variant: Variant) -> Crop {
     crop_span(gray, line, variant, line.u0, line.u1)
@@ -265,8 +320,7 @@ impl Frames {
                     i + 1
                 }
             } else {
-                (0..segs.len())
-                    .min_by(|&a, &b| segs[a].peak_prob.total_cmp(&segs[b].peak_prob))?
+                (0..segs.len()).min_by(|&a, &b| segs[a].peak_prob.total_cmp(&segs[b].peak_prob))?
             };
             segs.remove(drop);
         }
@@ -386,7 +440,9 @@ mod tests {
 
     #[test]
     fn normalise_maps_paper_to_one_and_ink_to_zero() {
-        let mut px: Vec<f32> = (0..100).map(|i| if i < 30 { 40.0 } else { 200.0 }).collect();
+        let mut px: Vec<f32> = (0..100)
+            .map(|i| if i < 30 { 40.0 } else { 200.0 })
+            .collect();
         normalise(&mut px);
         assert_eq!(px[0], 0.0);
         assert_eq!(px[99], 1.0);

@@ -10,7 +10,12 @@ pub trait LineModel: Send + Sync {
     /// Runs a batch of `batch` crops, each 32 pixels high and `width` wide (a multiple of 4),
     /// stored as `[batch, 1, 32, width]` floats with paper near 1.0 and ink near 0.0.
     /// Returns `[batch, frames, classes]` softmax probabilities and the number of frames.
-    fn predict(&self, input: Vec<f32>, batch: usize, width: usize) -> Result<Prediction, ModelError>;
+    fn predict(
+        &self,
+        input: Vec<f32>,
+        batch: usize,
+        width: usize,
+    ) -> Result<Prediction, ModelError>;
 }
 
 /// Probabilities per crop, frame and class, row-major `[batch, frames, classes]`.
@@ -51,7 +56,12 @@ impl RtenLineModel {
 }
 
 impl LineModel for RtenLineModel {
-    fn predict(&self, input: Vec<f32>, batch: usize, width: usize) -> Result<Prediction, ModelError> {
+    fn predict(
+        &self,
+        input: Vec<f32>,
+        batch: usize,
+        width: usize,
+    ) -> Result<Prediction, ModelError> {
         let tensor = NdTensor::from_data([batch, 1, 32, width], input);
         // One thread per call: the service runs many requests side by side, and one line
         // batch is too small to gain from splitting.

