@@ -41,7 +41,11 @@ pub struct ErrorReport {
 
 impl FileReport {
     /// Builds the report from a reading, or from the error that stopped it.
-    pub fn new(file: String, result: Result<Reading, vision::VisionError>, elapsed_ms: f64) -> Self {
+    pub fn new(
+        file: String,
+        result: Result<Reading, vision::VisionError>,
+        elapsed_ms: f64,
+    ) -> Self {
         match result {
             Ok(r) => {
                 let (mrz, fields) = match &r.mrz {
@@ -97,30 +101,46 @@ pub fn read_file(reader: &Reader, path: &Path, opts: &ReadOptions) -> FileReport
 /// `read --json`: one JSON object per file, one per line; a file that cannot be read
 /// gives an `error` line and the command goes on.
 pub fn cmd_read(reader: &Reader, files: &[PathBuf], json: bool) -> anyhow::Result<()> {
+    use std::io::Write;
     let opts = ReadOptions::default();
+    let mut out = std::io::stdout().lock();
     for f in files {
         let report = read_file(reader, f, &opts);
-        if json {
-            println!("{}", serde_json::to_string(&report)?);
+        let written = if json {
+            writeln!(out, "{}", serde_json::to_string(&report)?)
         } else {
-            match (&report.mrz, &report.error) {
-                (Some(m), _) => {
-                    println!("{}:", report.file);
-                    for l in m["lines"].as_array().into_iter().flatten() {
-                        println!("  {}", l.as_str().unwrap_or_default());
-                    }
-                    println!(
-                        "  format {} valid {} tilt {:.1} mirrored {} ({:.1} ms)",
-                        m["format"], m["valid"], report.document.tilt, report.document.mirrored,
-                        report.elapsed_ms
-                    );
-                }
-                (None, Some(e)) => println!("{}: {}: {}", report.file, e.kind, e.message),
-                (None, None) => println!("{}: nothing read", report.file),
-            }
+            write_text(&mut out, &report)
+        };
+        match written.and_then(|_| out.flush()) {
+            // A closed pipe (`| head`) ends the command quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+            other => other?,
         }
     }
     Ok(())
+}
+
+/// The human-readable form of one report.
+fn write_text(out: &mut impl std::io::Write, report: &FileReport) -> std::io::Result<()> {
+    match (&report.mrz, &report.error) {
+        (Some(m), _) => {
+            writeln!(out, "{}:", report.file)?;
+            for l in m["lines"].as_array().into_iter().flatten() {
+                writeln!(out, "  {}", l.as_str().unwrap_or_default())?;
+            }
+            writeln!(
+                out,
+                "  format {} valid {} tilt {:.1} mirrored {} ({:.1} ms)",
+                m["format"],
+                m["valid"],
+                report.document.tilt,
+                report.document.mirrored,
+                report.elapsed_ms
+            )
+        }
+        (None, Some(e)) => writeln!(out, "{}: {}: {}", report.file, e.kind, e.message),
+        (None, None) => writeln!(out, "{}: nothing read", report.file),
+    }
 }
 
 /// One ground-truth record of `image-ground-truth.json`.
@@ -148,6 +168,7 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
     let (mut valid_right, mut valid_total) = (0, 0);
     let mut by_type: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     let mut by_doc: std::collections::BTreeMap<String, bool> = Default::default();
+    let mut by_folder: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     let mut misses = Vec::new();
     for r in &records {
         let path = root.join(&r.file);
@@ -172,9 +193,19 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
         with_mrz += 1;
         let ok = got == r.mrz_lines;
         exact += u32::from(ok);
-        let t = by_type.entry(r.document_type.split(' ').next().unwrap_or("").to_owned()).or_default();
+        let t = by_type
+            .entry(r.document_type.split(' ').next().unwrap_or("").to_owned())
+            .or_default();
         t.0 += u32::from(ok);
         t.1 += 1;
+        let folder = Path::new(&r.file)
+            .parent()
+            .and_then(|p| p.strip_prefix("shared/data/real").ok().or(Some(p)))
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let f = by_folder.entry(folder).or_default();
+        f.0 += u32::from(ok);
+        f.1 += 1;
         let key = r.mrz_lines.join("\n");
         let e = by_doc.entry(key).or_insert(true);
         *e &= ok;
@@ -192,11 +223,21 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
             misses.push(format!("{}: got {:?} want {:?}", r.file, got, r.mrz_lines));
         }
         if per_image {
-            eprintln!("{} {} {:.1} ms", if ok { "ok  " } else { "MISS" }, r.file, report.elapsed_ms);
+            eprintln!(
+                "{} {} {:.1} ms",
+                if ok { "ok  " } else { "MISS" },
+                r.file,
+                report.elapsed_ms
+            );
         }
     }
     times.sort_by(f64::total_cmp);
-    let pct = |q: f64| times.get(((times.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0.0);
+    let pct = |q: f64| {
+        times
+            .get(((times.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
     let docs_exact = by_doc.values().filter(|&&v| v).count();
     let summary = json!({
         "images_with_mrz": with_mrz,
@@ -204,6 +245,7 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
         "distinct_documents": by_doc.len(),
         "exact_documents": docs_exact,
         "by_type": by_type.iter().map(|(k, (a, b))| (k.clone(), json!(format!("{a}/{b}")))).collect::<serde_json::Map<_, _>>(),
+        "by_folder": by_folder.iter().map(|(k, (a, b))| (k.clone(), json!([a, b]))).collect::<serde_json::Map<_, _>>(),
         "char_error_rate": if char_total > 0 { char_errors as f64 / char_total as f64 } else { 0.0 },
         "validity_flag_right": format!("{valid_right}/{valid_total}"),
         "negatives": negatives,
@@ -220,7 +262,10 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
 fn find_root(gt_path: &Path, sample: Option<&str>) -> Option<PathBuf> {
     let sample = sample?;
     let abs = std::fs::canonicalize(gt_path).ok()?;
-    abs.ancestors().skip(1).find(|a| a.join(sample).exists()).map(Path::to_path_buf)
+    abs.ancestors()
+        .skip(1)
+        .find(|a| a.join(sample).exists())
+        .map(Path::to_path_buf)
 }
 
 /// Levenshtein distance in characters.
@@ -250,12 +295,22 @@ pub fn cmd_bench(reader: &Reader, dir: &Path, rounds: usize) -> anyhow::Result<V
         if path.extension().and_then(|e| e.to_str()) != Some("png") {
             continue;
         }
-        let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let img = image::open(&path)?.to_rgb8();
         let variants = [
             ("", image::DynamicImage::ImageRgb8(img.clone())),
-            ("_rot90", image::DynamicImage::ImageRgb8(imageops::rotate90(&img))),
-            ("_mirror", image::DynamicImage::ImageRgb8(imageops::flip_horizontal(&img))),
+            (
+                "_rot90",
+                image::DynamicImage::ImageRgb8(imageops::rotate90(&img)),
+            ),
+            (
+                "_mirror",
+                image::DynamicImage::ImageRgb8(imageops::flip_horizontal(&img)),
+            ),
         ];
         for (suffix, v) in variants {
             let mut buf = std::io::Cursor::new(Vec::new());
@@ -265,7 +320,8 @@ pub fn cmd_bench(reader: &Reader, dir: &Path, rounds: usize) -> anyhow::Result<V
     }
     anyhow::ensure!(!pages.is_empty(), "no PNG pages in {}", dir.display());
     let opts = ReadOptions::default();
-    let (mut decode, mut detect, mut read, mut total, mut runs) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut decode, mut detect, mut read, mut total, mut runs) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for _ in 0..rounds.max(1) {
         for (_, bytes) in &pages {
             let t0 = Instant::now();

@@ -17,14 +17,23 @@ fn real_images_read_exactly_and_negatives_yield_nothing() {
     let Some(s) = eval() else { return };
     eprintln!("{}", serde_json::to_string_pretty(&s).unwrap());
     assert_eq!(s["images_with_mrz"], 70);
-    assert!(s["exact_images"].as_u64().unwrap() >= 66, "exact images: {}", s["exact_images"]);
+    assert!(
+        s["exact_images"].as_u64().unwrap() >= 66,
+        "exact images: {}",
+        s["exact_images"]
+    );
     assert_eq!(s["negatives"], 6);
-    assert_eq!(s["negatives_with_mrz"], 0, "a negative image yielded an MRZ");
+    assert_eq!(
+        s["negatives_with_mrz"], 0,
+        "a negative image yielded an MRZ"
+    );
 }
 
 #[test]
 fn every_exif_orientation_of_the_czech_page_reads() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
     let dir = shared.join("data/real/doubango-ultimatemrz");
     let mut first: Option<Vec<String>> = None;
     for o in 1..=8 {
@@ -35,7 +44,11 @@ fn every_exif_orientation_of_the_czech_page_reads() {
         let m = r.mrz.unwrap_or_else(|| panic!("orientation {o} reads"));
         assert!(m.valid, "orientation {o} valid");
         // Displayed upright after EXIF, so the document is not tilted.
-        assert!(common::angle_diff(r.document.tilt, 0.0) < 5.0, "orientation {o} tilt {}", r.document.tilt);
+        assert!(
+            common::angle_diff(r.document.tilt, 0.0) < 5.0,
+            "orientation {o} tilt {}",
+            r.document.tilt
+        );
         match &first {
             None => first = Some(m.lines),
             Some(l) => assert_eq!(&m.lines, l, "orientation {o}"),

@@ -16,8 +16,8 @@ use super::geom::{self, Component};
 /// shrunk, smaller ones enlarged, so that character sizes fall in a range the
 /// thresholds below suit. Tuned on `../shared/data/real` (MRZ characters there are
 /// 4 to 60 pixels tall in the stored images).
-const WORK_MIN_SIDE: u32 = 900;
-const WORK_MAX_SIDE: u32 = 1200;
+const WORK_MIN_SIDE: u32 = 700;
+const WORK_MAX_SIDE: u32 = 1000;
 
 /// One candidate MRZ text line: an axis through the characters' centres.
 #[derive(Clone, Debug)]

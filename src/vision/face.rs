@@ -26,15 +26,18 @@ use serde::Serialize;
 use super::runtime::ModelError;
 use super::DocumentInfo;
 
-/// The BlazeFace ONNX weights, compiled in.
+/// The BlazeFace ONNX weights, compiled in: the full-range 256x256 model.
 pub static EMBEDDED_FACE_MODEL: &[u8] =
     include_bytes!("../../models/face/face_detection_back_256x256_barracuda.onnx");
-
-/// Side of the square the model looks at.
-const SIZE: usize = 256;
+/// The short-range 128x128 model (faces that fill a good part of the view), four times
+/// cheaper: used first, on the portrait zone.
+pub static EMBEDDED_FACE_MODEL_FRONT: &[u8] =
+    include_bytes!("../../models/face/face_detection_front_128x128_barracuda.onnx");
 /// Least detector score for a face (sigmoid of the model's logit).
 pub const MIN_SCORE: f32 = 0.6;
-/// Least score in the second, enlarged look at the portrait zone.
+/// Least score of the short-range model's look at the portrait zone.
+const MIN_SCORE_FRONT: f32 = 0.6;
+/// Least score in the last, enlarged look at the portrait zone.
 const MIN_SCORE_ZONE: f32 = 0.4;
 /// Boxes overlapping more than this (intersection over union) are one face.
 const NMS_IOU: f32 = 0.3;
@@ -94,13 +97,47 @@ pub fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
     out
 }
 
-/// The BlazeFace detector, loaded once; `Send + Sync`, one thread per call.
+/// The BlazeFace detector (both models), loaded once; `Send + Sync`, one thread per call.
 pub struct FaceDetector {
-    model: Model,
+    /// Full range, 256x256.
+    full: Net,
+    /// Short range, 128x128.
+    front: Net,
     pool: std::sync::Arc<rten::ThreadPool>,
+}
+
+/// One BlazeFace model.
+struct Net {
+    model: Model,
+    /// Side of the square it looks at.
+    size: usize,
     input: rten::NodeId,
     /// Scores and boxes of the 16x16 and the 8x8 layers.
     outputs: [rten::NodeId; 4],
+}
+
+impl Net {
+    fn load(bytes: &'static [u8], size: usize) -> Result<Net, ModelError> {
+        let err = |message: String| ModelError::Load {
+            path: "<embedded face model>".into(),
+            message,
+        };
+        let model = Model::load_static_slice(bytes).map_err(|e| err(e.to_string()))?;
+        let id = |name: &str| model.node_id(name).map_err(|e| err(e.to_string()));
+        let input = id("input:0")?;
+        let outputs = [
+            id("Identity:0")?,
+            id("Identity_2:0")?,
+            id("Identity_1:0")?,
+            id("Identity_3:0")?,
+        ];
+        Ok(Net {
+            model,
+            size,
+            input,
+            outputs,
+        })
+    }
 }
 
 /// A face in a view's coordinates (see [`Frame`]).
@@ -247,27 +284,12 @@ fn sample_view(img: &RgbImage, frame: &Frame, out_w: u32, out_h: u32, step: f32)
 }
 
 impl FaceDetector {
-    /// Loads the embedded BlazeFace model.
+    /// Loads the embedded BlazeFace models.
     pub fn load_embedded() -> Result<FaceDetector, ModelError> {
-        let err = |message: String| ModelError::Load {
-            path: "<embedded face model>".into(),
-            message,
-        };
-        let model =
-            Model::load_static_slice(EMBEDDED_FACE_MODEL).map_err(|e| err(e.to_string()))?;
-        let id = |name: &str| model.node_id(name).map_err(|e| err(e.to_string()));
-        let input = id("input:0")?;
-        let outputs = [
-            id("Identity:0")?,
-            id("Identity_2:0")?,
-            id("Identity_1:0")?,
-            id("Identity_3:0")?,
-        ];
         Ok(FaceDetector {
-            model,
+            full: Net::load(EMBEDDED_FACE_MODEL, 256)?,
+            front: Net::load(EMBEDDED_FACE_MODEL_FRONT, 128)?,
             pool: std::sync::Arc::new(rten::ThreadPool::with_num_threads(1)),
-            input,
-            outputs,
         })
     }
 
@@ -275,6 +297,7 @@ impl FaceDetector {
     pub fn detect(&self, img: &RgbImage) -> Result<Vec<FaceBox>, ModelError> {
         let frame = Frame::identity();
         let faces = self.detect_view(
+            &self.full,
             img,
             &frame,
             img.width() as f32,
@@ -288,6 +311,7 @@ impl FaceDetector {
     /// square, in view coordinates, best first.
     fn detect_view(
         &self,
+        net: &Net,
         img: &RgbImage,
         frame: &Frame,
         w: f32,
@@ -297,28 +321,29 @@ impl FaceDetector {
         if !(w >= 1.0 && h >= 1.0) {
             return Ok(Vec::new());
         }
-        let step = w.max(h) / SIZE as f32;
+        let size = net.size;
+        let step = w.max(h) / size as f32;
         let (ow, oh) = (
-            ((w / step).round() as u32).clamp(1, SIZE as u32),
-            ((h / step).round() as u32).clamp(1, SIZE as u32),
+            ((w / step).round() as u32).clamp(1, size as u32),
+            ((h / step).round() as u32).clamp(1, size as u32),
         );
         let view = sample_view(img, frame, ow, oh, step);
         // NHWC in [-1, 1]; the letterbox padding is black.
-        let mut data = vec![-1.0f32; SIZE * SIZE * 3];
+        let mut data = vec![-1.0f32; size * size * 3];
         for (i, j, p) in view.enumerate_pixels() {
-            let o = (j as usize * SIZE + i as usize) * 3;
+            let o = (j as usize * size + i as usize) * 3;
             for k in 0..3 {
                 data[o + k] = p.0[k] as f32 / 127.5 - 1.0;
             }
         }
-        let tensor = NdTensor::from_data([1, SIZE, SIZE, 3], data);
+        let tensor = NdTensor::from_data([1, size, size, 3], data);
         let mut opts = rten::RunOptions::default();
         opts.thread_pool = Some(self.pool.clone());
-        let out = self
+        let out = net
             .model
             .run(
-                vec![(self.input, tensor.view().into())],
-                &self.outputs,
+                vec![(net.input, tensor.view().into())],
+                &net.outputs,
                 Some(opts),
             )
             .map_err(|e| ModelError::Run(e.to_string()))?;
@@ -345,7 +370,7 @@ impl FaceDetector {
                 }
                 let cell = i / anchors;
                 let (row, col) = (cell / cells, cell % cells);
-                let size = SIZE as f32;
+                let size = size as f32;
                 let ax = (col as f32 + 0.5) / cells as f32 * size;
                 let ay = (row as f32 + 0.5) / cells as f32 * size;
                 let f = RawFace {
@@ -446,42 +471,64 @@ pub fn find_portrait_rgb(
     let Some((page, wp, hp)) = page_frame(&quad) else {
         return Ok(None);
     };
-    // The whole image, upright in the page's frame.
-    let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
-    let (mut a0, mut b0, mut a1, mut b1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for p in [[0.0, 0.0], [iw, 0.0], [iw, ih], [0.0, ih]] {
-        let (a, b) = page.unmap(p);
-        a0 = a0.min(a);
-        b0 = b0.min(b);
-        a1 = a1.max(a);
-        b1 = b1.max(b);
-    }
-    let whole = page.shifted(a0, b0);
-    let mut faces: Vec<RawFace> = detector
-        .detect_view(rgb, &whole, a1 - a0, b1 - b0, MIN_SCORE)?
-        .into_iter()
-        .map(|f| RawFace {
-            cx: f.cx + a0,
-            cy: f.cy + b0,
-            ..f
-        })
-        .collect();
-    faces.retain(|f| plausible(f, wp, hp));
-    if faces.is_empty() {
-        // The portrait zone of ICAO 9303 pages: left of the personal data, above the MRZ
-        // (generous, as the page estimate from the MRZ is approximate).
-        let (za0, zb0, za1, zb1) = (-0.08 * wp, -0.05 * hp, 0.55 * wp, 0.85 * hp);
-        let zone = page.shifted(za0, zb0);
-        faces = detector
-            .detect_view(rgb, &zone, za1 - za0, zb1 - zb0, MIN_SCORE_ZONE)?
+    // The portrait zone of ICAO 9303 pages: left of the personal data, above the MRZ
+    // (generous, as the page estimate from the MRZ is approximate). The portrait fills a
+    // good part of it, so the cheap short-range model looks first.
+    let (za0, zb0, za1, zb1) = (-0.08 * wp, -0.05 * hp, 0.55 * wp, 0.85 * hp);
+    let zone = page.shifted(za0, zb0);
+    let in_zone = |faces: Vec<RawFace>| -> Vec<RawFace> {
+        faces
             .into_iter()
             .map(|f| RawFace {
                 cx: f.cx + za0,
                 cy: f.cy + zb0,
                 ..f
             })
+            .filter(|f| plausible(f, wp, hp))
+            .collect()
+    };
+    let mut faces = in_zone(detector.detect_view(
+        &detector.front,
+        rgb,
+        &zone,
+        za1 - za0,
+        zb1 - zb0,
+        MIN_SCORE_FRONT,
+    )?);
+    if faces.is_empty() {
+        // The whole image, upright in the page's frame (ID cards show the portrait on
+        // the other side, which scans often put beside or above).
+        let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
+        let (mut a0, mut b0, mut a1, mut b1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for p in [[0.0, 0.0], [iw, 0.0], [iw, ih], [0.0, ih]] {
+            let (a, b) = page.unmap(p);
+            a0 = a0.min(a);
+            b0 = b0.min(b);
+            a1 = a1.max(a);
+            b1 = b1.max(b);
+        }
+        let whole = page.shifted(a0, b0);
+        faces = detector
+            .detect_view(&detector.full, rgb, &whole, a1 - a0, b1 - b0, MIN_SCORE)?
+            .into_iter()
+            .map(|f| RawFace {
+                cx: f.cx + a0,
+                cy: f.cy + b0,
+                ..f
+            })
+            .filter(|f| plausible(f, wp, hp))
             .collect();
-        faces.retain(|f| plausible(f, wp, hp));
+    }
+    if faces.is_empty() {
+        // The zone again, enlarged, with the full-range model and a lower threshold.
+        faces = in_zone(detector.detect_view(
+            &detector.full,
+            rgb,
+            &zone,
+            za1 - za0,
+            zb1 - zb0,
+            MIN_SCORE_ZONE,
+        )?);
     }
     // The holder's portrait is the largest face (ghost images are smaller), weighed by
     // the detector's confidence.
