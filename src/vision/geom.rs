@@ -44,18 +44,36 @@ pub fn threshold_dark(gray: &GrayImage, r: u32, offset: u32) -> Vec<u8> {
     }
     let r = r as usize;
     let mut out = vec![0u8; w * h];
+    let offset = offset as i64;
     for y in 0..h {
         let ya = y.saturating_sub(r);
         let yb = (y + r + 1).min(h);
-        for x in 0..w {
-            let xa = x.saturating_sub(r);
-            let xb = (x + r + 1).min(w);
-            let sum = integral[yb * stride + xb] + integral[ya * stride + xa]
-                - integral[ya * stride + xb]
-                - integral[yb * stride + xa];
-            let n = ((yb - ya) * (xb - xa)) as u32;
-            let v = u32::from(px[y * w + x]) * n + offset * n;
-            out[y * w + x] = u8::from(v < sum);
+        let (top, bottom) = (&integral[ya * stride..], &integral[yb * stride..]);
+        let rows = (yb - ya) as i64;
+        let src = &px[y * w..(y + 1) * w];
+        let dst = &mut out[y * w..(y + 1) * w];
+        let box_sum = |xa: usize, xb: usize| {
+            i64::from(bottom[xb]) + i64::from(top[xa]) - i64::from(top[xb]) - i64::from(bottom[xa])
+        };
+        // Dark when v + offset < local mean, compared as v*n + offset*n < sum.
+        let mut mark = |x: usize, xa: usize, xb: usize| {
+            let n = rows * (xb - xa) as i64;
+            dst[x] = u8::from((i64::from(src[x]) + offset) * n < box_sum(xa, xb));
+        };
+        if w <= 2 * r + 1 {
+            for x in 0..w {
+                mark(x, x.saturating_sub(r), (x + r + 1).min(w));
+            }
+            continue;
+        }
+        for x in 0..r {
+            mark(x, 0, x + r + 1);
+        }
+        for x in r..w - r - 1 {
+            mark(x, x - r, x + r + 1);
+        }
+        for x in w - r - 1..w {
+            mark(x, x - r, w);
         }
     }
     out
