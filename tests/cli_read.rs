@@ -14,32 +14,16 @@ fn read_json(files: &[std::path::PathBuf]) -> Vec<Value> {
         .args(files)
         .output()
         .expect("the binary runs");
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect()
-}
-
-/// A PNG signature and an IHDR chunk claiming `w` x `h` pixels, and nothing else.
-fn png_header(w: u32, h: u32) -> Vec<u8> {
-    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    let mut chunk = b"IHDR".to_vec();
-    chunk.extend_from_slice(&w.to_be_bytes());
-    chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 0, 0, 0, 0]);
-    let mut crc = 0xffff_ffffu32;
-    for &b in &chunk {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    png.extend_from_slice(&13u32.to_be_bytes());
-    png.extend_from_slice(&chunk);
-    png.extend_from_slice(&(!crc).to_be_bytes());
-    png
 }
 
 #[test]
@@ -60,10 +44,17 @@ fn read_reports_bad_files_and_goes_on_in_order() {
     let text = dir.join("notes.txt");
     std::fs::write(&text, "P<UTOERIKSSON<<ANNA<MARIA\n").unwrap();
     let huge = dir.join("huge.png");
-    std::fs::write(&huge, png_header(100_000, 100_000)).unwrap();
+    std::fs::write(&huge, common::png_header(100_000, 100_000)).unwrap();
     let missing = dir.join("missing.png");
 
-    let files = vec![truncated.clone(), empty, text, huge, missing, passport.clone()];
+    let files = vec![
+        truncated.clone(),
+        empty,
+        text,
+        huge,
+        missing,
+        passport.clone(),
+    ];
     let out = read_json(&files);
     assert_eq!(out.len(), files.len());
     for (v, f) in out.iter().zip(&files) {
@@ -74,10 +65,25 @@ fn read_reports_bad_files_and_goes_on_in_order() {
     assert_eq!(out[1]["error"]["type"], "unsupported_image");
     assert_eq!(out[2]["error"]["type"], "unsupported_image");
     assert_eq!(out[3]["error"]["type"], "image_too_large");
-    assert!(out[3]["error"]["message"].as_str().unwrap().contains("100000x100000"));
+    assert!(out[3]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("100000x100000"));
     assert_eq!(out[4]["error"]["type"], "unsupported_image");
     assert_eq!(out[5]["mrz"]["format"], "TD3");
     assert!(out[5]["error"].is_null());
     assert!(out[5]["elapsed_ms"].as_f64().unwrap() > 0.0);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn decode_refuses_a_huge_png_header_before_decoding() {
+    use passport_vision::vision::{image_io, VisionError};
+    match image_io::decode(&common::png_header(100_000, 100_000), 40_000_000) {
+        Err(VisionError::TooLarge { width, height, .. }) => {
+            assert_eq!((width, height), (100_000, 100_000))
+        }
+        Err(other) => panic!("expected TooLarge, got {other}"),
+        Ok(_) => panic!("expected TooLarge, got an image"),
+    }
 }

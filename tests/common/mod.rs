@@ -59,3 +59,28 @@ pub fn angle_diff(a: f32, b: f32) -> f32 {
     let d = (a - b).rem_euclid(360.0);
     d.min(360.0 - d)
 }
+
+/// A PNG signature and an IHDR chunk claiming `w` x `h` pixels, and nothing else: a
+/// decompression bomb's header.
+pub fn png_header(w: u32, h: u32) -> Vec<u8> {
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+    let mut chunk = b"IHDR".to_vec();
+    chunk.extend_from_slice(&w.to_be_bytes());
+    chunk.extend_from_slice(&h.to_be_bytes());
+    chunk.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut crc = 0xffff_ffffu32;
+    for &b in &chunk {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&chunk);
+    png.extend_from_slice(&(!crc).to_be_bytes());
+    png
+}
