@@ -20,12 +20,19 @@ fn main() -> anyhow::Result<()> {
         for (l, line) in block.lines.iter().enumerate() {
             println!(
                 "  line {l}: centre ({:.0},{:.0}) dir ({:.3},{:.3}) len {:.0} char_h {:.1} n {}",
-                line.cx, line.cy, line.dx, line.dy, line.length(), line.char_h, line.n_components
+                line.cx,
+                line.cy,
+                line.dx,
+                line.dy,
+                line.length(),
+                line.char_h,
+                line.n_components
             );
             let crop = recognize::crop_line(&decoded.gray, line, recognize::Variant::Upright);
-            let img = image::GrayImage::from_fn(crop.width as u32, recognize::CROP_H as u32, |x, y| {
-                image::Luma([(crop.data[y as usize * crop.width + x as usize] * 255.0) as u8])
-            });
+            let img =
+                image::GrayImage::from_fn(crop.width as u32, recognize::CROP_H as u32, |x, y| {
+                    image::Luma([(crop.data[y as usize * crop.width + x as usize] * 255.0) as u8])
+                });
             img.save(out.join(format!("b{b}_l{l}.png")))?;
         }
     }

@@ -66,6 +66,11 @@ pub struct SignzyConfig {
     /// `PV_SIGNZY_USERS`, written `username:password`.
     #[serde(deserialize_with = "de_users")]
     pub users: Vec<SignzyUser>,
+    /// `PV_SIGNZY_TOKEN_TTL_SECS`: lifetime of a login token (Signzy's 14 days).
+    pub token_ttl_secs: u64,
+    /// `PV_SIGNZY_FILE_TTL_SECS`: lifetime of an uploaded file sent without a valid `ttl`,
+    /// and of face crops (Signzy's persist default, 30 s).
+    pub file_ttl_secs: u64,
 }
 
 /// One account of the Signzy-compatible API.
@@ -98,6 +103,8 @@ impl fmt::Debug for SignzyConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignzyConfig")
             .field("users", &self.users)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .field("file_ttl_secs", &self.file_ttl_secs)
             .finish()
     }
 }
@@ -225,6 +232,12 @@ impl Config {
         }
         if let Some(v) = env("PV_KREDIBEL_SUCCESS_MESSAGE") {
             k.success_message = v;
+        }
+        if let Some(v) = env("PV_SIGNZY_TOKEN_TTL_SECS") {
+            self.signzy.token_ttl_secs = parsed("PV_SIGNZY_TOKEN_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("PV_SIGNZY_FILE_TTL_SECS") {
+            self.signzy.file_ttl_secs = parsed("PV_SIGNZY_FILE_TTL_SECS", &v)?;
         }
         if let Some(v) = env("PV_SIGNZY_USERS") {
             self.signzy.users = split_list(&v)

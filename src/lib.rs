@@ -5,10 +5,15 @@
 //! - [`cli`] holds the `read`, `eval` and `bench` subcommands.
 //! - [`server`] is the HTTP service (`serve`): shared state, the bounded image pool, request
 //!   ids, time limits, health checks and the native `POST /v1/read`; [`config`] is its
-//!   configuration; [`kredibel`] is the Kredibel-compatible passport OCR endpoint.
+//!   configuration; [`kredibel`] is the Kredibel-compatible passport OCR endpoint;
+//!   [`signzy`] is Signzy's identity flow (face extraction) over the [`storage`] file store,
+//!   fetching URLs through [`fetch`].
 
 pub mod cli;
 pub mod config;
+pub mod fetch;
 pub mod kredibel;
 pub mod server;
+pub mod signzy;
+pub mod storage;
 pub mod vision;

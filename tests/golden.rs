@@ -51,15 +51,28 @@ fn synthetic_pages_read_as_recorded() {
         let got = report_json(&path);
         let expected_path = path.with_extension("json");
         if regenerate {
-            std::fs::write(&expected_path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+            std::fs::write(
+                &expected_path,
+                serde_json::to_string_pretty(&got).unwrap() + "\n",
+            )
+            .unwrap();
             continue;
         }
         let expected: Value = serde_json::from_str(
-            &std::fs::read_to_string(&expected_path)
-                .unwrap_or_else(|_| panic!("missing {}; run with PV_REGENERATE=1", expected_path.display())),
+            &std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+                panic!(
+                    "missing {}; run with PV_REGENERATE=1",
+                    expected_path.display()
+                )
+            }),
         )
         .unwrap();
-        assert_eq!(got, expected, "{} differs from its golden JSON", path.display());
+        assert_eq!(
+            got,
+            expected,
+            "{} differs from its golden JSON",
+            path.display()
+        );
     }
     assert!(seen >= 3, "expected the fixture pages in {}", dir.display());
 }
@@ -69,8 +82,14 @@ fn passport_page_reads_its_printed_mrz() {
     let v = report_json(&common::repo_path("fixtures/pages/td3_passport.png"));
     assert_eq!(v["mrz"]["format"], "TD3");
     assert_eq!(v["mrz"]["valid"], true);
-    assert_eq!(v["mrz"]["lines"][0], "P<UTOQUINTERO<<ALMA<LUZ<<<<<<<<<<<<<<<<<<<<<");
-    assert_eq!(v["mrz"]["lines"][1], "XK42719037UTO8709158F3306024<<<<<<<<<<<<<<04");
+    assert_eq!(
+        v["mrz"]["lines"][0],
+        "P<UTOQUINTERO<<ALMA<LUZ<<<<<<<<<<<<<<<<<<<<<"
+    );
+    assert_eq!(
+        v["mrz"]["lines"][1],
+        "XK42719037UTO8709158F3306024<<<<<<<<<<<<<<04"
+    );
 }
 
 #[test]

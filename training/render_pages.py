@@ -20,6 +20,8 @@ from PIL import Image, ImageDraw, ImageFont
 OCRB = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
 SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 PORTRAIT = os.environ.get("PV_PORTRAIT", "")
+# Optional "x0,y0,x1,y1" box of PV_PORTRAIT to use (else the whole image).
+PORTRAIT_BOX = os.environ.get("PV_PORTRAIT_BOX", "")
 
 
 def check_digit(s):
@@ -67,7 +69,7 @@ def guilloche(w, h, rng, tint):
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
 
 
-def draw_page(kind, lines, size, seed, labels):
+def draw_page(kind, lines, size, seed, labels, portrait=PORTRAIT):
     rng = np.random.default_rng(seed)
     w, h = size
     page = guilloche(w, h, rng, (236, 232, 222) if kind == "td3" else (226, 236, 240))
@@ -96,8 +98,11 @@ def draw_page(kind, lines, size, seed, labels):
     if kind == "blank":
         px, py = int(8 * mm), int(10 * mm)
     d.rectangle([px, py, px + pw, py + ph], fill=(200, 198, 194), outline=(120, 120, 120))
-    if PORTRAIT and os.path.exists(PORTRAIT):
-        face = Image.open(PORTRAIT).convert("RGB").resize((pw, ph))
+    if portrait and os.path.exists(portrait):
+        face = Image.open(portrait).convert("RGB")
+        if PORTRAIT_BOX:
+            face = face.crop(tuple(int(v) for v in PORTRAIT_BOX.split(",")))
+        face = face.resize((pw, ph), Image.LANCZOS)
         page.paste(face, (px, py))
     tx = px + pw + int(6 * mm)
     for k, (label, value) in enumerate(labels):
@@ -110,6 +115,7 @@ def draw_page(kind, lines, size, seed, labels):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "fixtures", "pages"))
+    ap.add_argument("--only", help="render just this page")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     passport = td3("P", "UTO", "QUINTERO", "ALMA LUZ", "XK4271903", "UTO", "870915", "F", "330602", "")
@@ -118,10 +124,22 @@ def main():
         "td3_passport": ("td3", passport, (1000, 704), [("Surname", "QUINTERO"), ("Given names", "ALMA LUZ"), ("Date of birth", "15 SEP 1987")]),
         "td1_card": ("td1", card, (856, 540), [("Surname", "BRANDT"), ("Given names", "JONAS"), ("Nationality", "UTOPIAN")]),
     }
+    # A passport with a real photograph in its portrait zone, for the face-extraction
+    # tests: needs PV_PORTRAIT (scikit-image's public-domain astronaut.png, with
+    # PV_PORTRAIT_BOX=110,0,350,300 to frame the head).
+    portrait_passport = td3("P", "UTO", "ORBITA", "STELLA", "XC5619260", "UTO", "561119", "F", "320101", "")
+    pages["td3_passport_portrait"] = ("td3", portrait_passport, (1000, 704), [("Surname", "ORBITA"), ("Given names", "STELLA"), ("Date of birth", "19 NOV 1956")])
     for name, (kind, lines, size, labels) in pages.items():
+        if args.only and name != args.only:
+            continue
+        if name == "td3_passport_portrait" and not (PORTRAIT and os.path.exists(PORTRAIT)):
+            print(name, "skipped: PV_PORTRAIT is not set")
+            continue
         img = draw_page(kind, lines, size, seed=sum(map(ord, name)), labels=labels)
         img.save(os.path.join(args.out, f"{name}.png"), optimize=True)
         print(name, lines)
+    if args.only:
+        return
     # A page with ordinary text and no MRZ: readers must report nothing.
     rng = np.random.default_rng(7)
     page = guilloche(1000, 704, rng, (240, 240, 236))

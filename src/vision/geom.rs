@@ -209,50 +209,6 @@ pub fn sample_area(gray: &GrayImage, x: f32, y: f32, size: f32) -> f32 {
     acc / (n * n) as f32
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn two_separate_squares_are_two_components() {
-        let (w, h) = (10, 5);
-        let mut mask = vec![0u8; w * h];
-        for y in 1..3 {
-            for x in 1..3 {
-                mask[y * w + x] = 1;
-                mask[y * w + x + 5] = 1;
-            }
-        }
-        let comps = components(&mask, w, h);
-        assert_eq!(comps.len(), 2);
-        assert!(comps.iter().all(|c| c.area == 4 && c.width() == 2));
-    }
-
-    #[test]
-    fn u_shape_merges_into_one_component() {
-        // Two arms joined only at the bottom must end with one label.
-        let (w, h) = (5, 4);
-        let mut mask = vec![0u8; w * h];
-        for y in 0..4 {
-            mask[y * w] = 1;
-            mask[y * w + 4] = 1;
-        }
-        for x in 0..5 {
-            mask[3 * w + x] = 1;
-        }
-        assert_eq!(components(&mask, w, h).len(), 1);
-    }
-
-    #[test]
-    fn dark_text_on_light_paper_is_marked() {
-        let mut img = GrayImage::from_pixel(20, 20, image::Luma([220]));
-        img.put_pixel(10, 10, image::Luma([30]));
-        let mask = threshold_dark(&img, 3, 10);
-        assert_eq!(mask[10 * 20 + 10], 1);
-        assert_eq!(mask.iter().map(|&v| v as u32).sum::<u32>(), 1);
-    }
-}
-
 /// Resizes to `nw` x `nh`. Shrinking by two or more first averages whole blocks of
 /// pixels (so thin strokes survive), then interpolates bilinearly. About ten times
 /// faster than `image`'s triangle filter, which dominated the detector's time.
@@ -329,4 +285,48 @@ pub fn luma_of_rgb(rgb: &image::RgbImage) -> GrayImage {
         })
         .collect();
     GrayImage::from_raw(rgb.width(), rgb.height(), data).expect("buffer matches size")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_separate_squares_are_two_components() {
+        let (w, h) = (10, 5);
+        let mut mask = vec![0u8; w * h];
+        for y in 1..3 {
+            for x in 1..3 {
+                mask[y * w + x] = 1;
+                mask[y * w + x + 5] = 1;
+            }
+        }
+        let comps = components(&mask, w, h);
+        assert_eq!(comps.len(), 2);
+        assert!(comps.iter().all(|c| c.area == 4 && c.width() == 2));
+    }
+
+    #[test]
+    fn u_shape_merges_into_one_component() {
+        // Two arms joined only at the bottom must end with one label.
+        let (w, h) = (5, 4);
+        let mut mask = vec![0u8; w * h];
+        for y in 0..4 {
+            mask[y * w] = 1;
+            mask[y * w + 4] = 1;
+        }
+        for x in 0..5 {
+            mask[3 * w + x] = 1;
+        }
+        assert_eq!(components(&mask, w, h).len(), 1);
+    }
+
+    #[test]
+    fn dark_text_on_light_paper_is_marked() {
+        let mut img = GrayImage::from_pixel(20, 20, image::Luma([220]));
+        img.put_pixel(10, 10, image::Luma([30]));
+        let mask = threshold_dark(&img, 3, 10);
+        assert_eq!(mask[10 * 20 + 10], 1);
+        assert_eq!(mask.iter().map(|&v| v as u32).sum::<u32>(), 1);
+    }
 }

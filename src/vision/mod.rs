@@ -210,7 +210,7 @@ impl Reader {
                     saw_text = true;
                     continue;
                 }
-                BlockRead::Mrz(v, l, m) => (v, l, m),
+                BlockRead::Mrz(v, l, m) => (v, l, *m),
             };
             let score = mrz.confidence + if mrz.valid { 1.0 } else { 0.0 };
             let done = mrz.valid && mrz.confidence > 0.5;
@@ -358,7 +358,7 @@ impl Reader {
             if let Ok(m) = mrz::parse_read(&read) {
                 if plausible(&m) {
                     let geoms = subset.iter().map(|&i| lines[i].clone()).collect();
-                    return Ok(BlockRead::Mrz(variant, geoms, m));
+                    return Ok(BlockRead::Mrz(variant, geoms, Box::new(m)));
                 }
             }
         }
@@ -392,7 +392,7 @@ enum BlockRead {
     /// MRZ-like text (filler runs) that no format accepts.
     MrzLike,
     /// An MRZ, read in this orientation from these lines (first line first).
-    Mrz(Variant, Vec<LineGeom>, mrz::Mrz),
+    Mrz(Variant, Vec<LineGeom>, Box<mrz::Mrz>),
 }
 
 /// Whether a parse is an MRZ rather than other text forced into an MRZ layout: every

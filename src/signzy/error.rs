@@ -1,0 +1,124 @@
+//! Every way the Signzy-compatible routes fail, as LoopBack 3 bodies:
+//! `{"error": {"name", "status", "statusCode", "message", "code"}}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::server::pool::PoolError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignzyError {
+    /// 401 `LOGIN_FAILED`.
+    #[error("login failed")]
+    LoginFailed,
+    /// 401 `AUTHORIZATION_REQUIRED`: no token, an unknown or expired one, one of another
+    /// patron, or an identity's accessToken that does not match the itemId.
+    #[error("Authorization Required")]
+    AuthorizationRequired,
+    /// 404 `MODEL_NOT_FOUND`.
+    #[error("could not find a model with id {0}")]
+    NotFound(String),
+    /// 404 for files: unknown, or expired.
+    #[error("file not found")]
+    FileNotFound,
+    /// 400 `SyntaxError`: the body is not JSON.
+    #[error("{0}")]
+    Syntax(String),
+    /// 400 with Signzy's documented message for an unknown identity type.
+    #[error("wrong element in type")]
+    WrongType,
+    /// 400: a bad parameter (URL not fetchable, not an image or PDF, too large...).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 422 `ValidationError`: missing or malformed inputs.
+    #[error("{0}")]
+    Validation(String),
+    /// 422: a task the identity's type does not offer.
+    #[error("{0}")]
+    UnsupportedTask(String),
+    /// 422: no face on the image.
+    #[error("no face was found on the passport image")]
+    NoFace,
+    /// 422: no document page found, so no portrait either.
+    #[error("no passport page was found on the image (no machine-readable zone could be read), so there is no portrait to crop")]
+    NoDocument,
+    /// 422: no MRZ on the identity's images.
+    #[error("{0}")]
+    NotReadable(String),
+    /// 413.
+    #[error("the request body is over the size limit")]
+    TooLarge,
+    #[error("the server is busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+    #[error("the request took longer than its time limit")]
+    Timeout,
+    #[error("internal server error")]
+    Internal,
+}
+
+impl SignzyError {
+    /// Status, LoopBack `name` and `code`.
+    pub fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        use SignzyError::*;
+        match self {
+            LoginFailed => (StatusCode::UNAUTHORIZED, "Error", "LOGIN_FAILED"),
+            AuthorizationRequired => (StatusCode::UNAUTHORIZED, "Error", "AUTHORIZATION_REQUIRED"),
+            NotFound(_) => (StatusCode::NOT_FOUND, "Error", "MODEL_NOT_FOUND"),
+            FileNotFound => (StatusCode::NOT_FOUND, "Error", "FILE_NOT_FOUND"),
+            Syntax(_) => (StatusCode::BAD_REQUEST, "SyntaxError", "INVALID_JSON"),
+            WrongType => (StatusCode::BAD_REQUEST, "Error", "INVALID_PARAM"),
+            BadRequest(_) => (StatusCode::BAD_REQUEST, "Error", "INVALID_PARAM"),
+            Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ValidationError",
+                "VALIDATION_ERROR",
+            ),
+            UnsupportedTask(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Error",
+                "UNSUPPORTED_TASK",
+            ),
+            NoFace | NoDocument => (StatusCode::UNPROCESSABLE_ENTITY, "Error", "NO_FACE_FOUND"),
+            NotReadable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Error", "NOT_READABLE"),
+            TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Error", "PAYLOAD_TOO_LARGE"),
+            Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "Error", "SERVER_BUSY"),
+            Timeout => (StatusCode::GATEWAY_TIMEOUT, "Error", "TIMEOUT"),
+            Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "INTERNAL_ERROR"),
+        }
+    }
+}
+
+impl From<PoolError> for SignzyError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Busy { retry_after_secs } => SignzyError::Busy { retry_after_secs },
+            PoolError::Panicked => SignzyError::Internal,
+        }
+    }
+}
+
+impl IntoResponse for SignzyError {
+    fn into_response(self) -> Response {
+        let (status, name, code) = self.parts();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), code, "failed");
+        } else {
+            tracing::info!(status = status.as_u16(), code, "refused");
+        }
+        let body = json!({"error": {
+            "name": name,
+            "status": status.as_u16(),
+            "statusCode": status.as_u16(),
+            "message": self.to_string(),
+            "code": code,
+        }});
+        let mut res = (status, Json(body)).into_response();
+        if let SignzyError::Busy { retry_after_secs } = self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        res
+    }
+}

@@ -1,0 +1,231 @@
+//! The holder's portrait on the real specimen images in ../shared/data/real (skipped when
+//! ../shared is absent): the face found must contain the centre of the ground-truth face
+//! box (written in stored pixels, so mapped through the EXIF orientation) on at least 95%
+//! of the images that have one, and images without a portrait must yield no face.
+
+mod common;
+
+use std::sync::OnceLock;
+
+use passport_vision::vision::face::{self, FaceDetector};
+use passport_vision::vision::image_io;
+use serde_json::Value;
+
+fn detector() -> &'static FaceDetector {
+    static DET: OnceLock<FaceDetector> = OnceLock::new();
+    DET.get_or_init(|| FaceDetector::load_embedded().expect("the embedded face model loads"))
+}
+
+struct Outcome {
+    with_truth: usize,
+    hits: usize,
+    negatives: usize,
+    negatives_with_face: usize,
+    misses: Vec<String>,
+    false_faces: Vec<String>,
+}
+
+fn evaluate() -> Option<Outcome> {
+    let shared = common::shared_dir()?;
+    let gt: Value = serde_json::from_slice(
+        &std::fs::read(shared.join("data/mrz-vectors/image-ground-truth.json")).unwrap(),
+    )
+    .unwrap();
+    let mut o = Outcome {
+        with_truth: 0,
+        hits: 0,
+        negatives: 0,
+        negatives_with_face: 0,
+        misses: vec![],
+        false_faces: vec![],
+    };
+    let verbose = std::env::var_os("PV_FACE_VERBOSE").is_some();
+    for item in gt["images"].as_array().unwrap() {
+        let file = item["file"].as_str().unwrap();
+        let path = shared.join(file.trim_start_matches("shared/"));
+        let bytes = std::fs::read(&path).unwrap();
+        let decoded = image_io::decode(&bytes, u64::MAX).unwrap();
+        let reading = common::reader()
+            .read_gray(&decoded.gray, &Default::default())
+            .unwrap();
+        let found = face::find_portrait(detector(), &decoded.color, &reading.document).unwrap();
+        let (sw, sh) = image::image_dimensions(&path).unwrap();
+        let truth = item["face_box_xywh_stored_pixels"].as_array().map(|b| {
+            let v: Vec<f32> = b.iter().map(|x| x.as_f64().unwrap() as f32).collect();
+            face::stored_to_displayed(
+                v[0] + v[2] / 2.0,
+                v[1] + v[3] / 2.0,
+                sw as f32,
+                sh as f32,
+                decoded.exif_orientation,
+            )
+        });
+        let name = file.rsplit('/').next().unwrap().to_string();
+        if let (Some(dir), Some(p)) = (std::env::var_os("PV_FACE_DUMP"), &found) {
+            std::fs::write(
+                std::path::Path::new(&dir).join(format!("{name}.crop.jpg")),
+                p.jpeg(90),
+            )
+            .unwrap();
+        }
+        if verbose {
+            eprintln!(
+                "{name}: truth centre {truth:?}, found {:?}, tilt {} mirrored {}",
+                found.as_ref().map(|p| p.face),
+                reading.document.tilt,
+                reading.document.mirrored
+            );
+        }
+        match truth {
+            Some((cx, cy)) => {
+                o.with_truth += 1;
+                if found.as_ref().is_some_and(|p| p.face.contains(cx, cy)) {
+                    o.hits += 1;
+                } else {
+                    o.misses.push(name);
+                }
+            }
+            None => {
+                o.negatives += 1;
+                if found.is_some() {
+                    o.negatives_with_face += 1;
+                    o.false_faces.push(name);
+                }
+            }
+        }
+    }
+    Some(o)
+}
+
+#[test]
+fn the_portrait_is_found_on_real_pages_and_never_on_pages_without_one() {
+    let Some(o) = evaluate() else { return };
+    eprintln!(
+        "faces: {} of {} images with a portrait (missed: {:?}); {} of {} images without one yielded a face ({:?})",
+        o.hits, o.with_truth, o.misses, o.negatives_with_face, o.negatives, o.false_faces
+    );
+    assert!(
+        o.hits * 100 >= o.with_truth * 95,
+        "only {} of {} portraits found",
+        o.hits,
+        o.with_truth
+    );
+    assert_eq!(
+        o.negatives_with_face, 0,
+        "faces on images without a portrait"
+    );
+}
+
+/// Timing, for a release build on one thread: `cargo test --release --test face_real --
+/// --ignored --nocapture`. Prints the median time of the face search alone and with the
+/// page decode and MRZ read before it, over the real images that have a portrait.
+#[test]
+#[ignore]
+fn face_extraction_timing() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let gt: Value = serde_json::from_slice(
+        &std::fs::read(shared.join("data/mrz-vectors/image-ground-truth.json")).unwrap(),
+    )
+    .unwrap();
+    let (mut face_ms, mut decode_face_ms, mut total_ms) = (vec![], vec![], vec![]);
+    for item in gt["images"].as_array().unwrap() {
+        if item["face_box_xywh_stored_pixels"].is_null() {
+            continue;
+        }
+        let file = item["file"].as_str().unwrap();
+        let bytes = std::fs::read(shared.join(file.trim_start_matches("shared/"))).unwrap();
+        let det = detector();
+        let _ = det; // loaded before timing
+        let t0 = std::time::Instant::now();
+        let decoded = image_io::decode(&bytes, u64::MAX).unwrap();
+        let t1 = std::time::Instant::now();
+        let reading = common::reader()
+            .read_gray(&decoded.gray, &Default::default())
+            .unwrap();
+        let t2 = std::time::Instant::now();
+        let found = face::find_portrait(det, &decoded.color, &reading.document).unwrap();
+        let _ = found.map(|p| p.jpeg(90));
+        let t3 = std::time::Instant::now();
+        let ms = |a: std::time::Instant, b: std::time::Instant| (b - a).as_secs_f64() * 1e3;
+        face_ms.push(ms(t2, t3));
+        decode_face_ms.push(ms(t0, t1) + ms(t2, t3));
+        total_ms.push(ms(t0, t3));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    eprintln!(
+        "median over {} images: face search + JPEG {:.1} ms; with page decode {:.1} ms; decode + MRZ read + face {:.1} ms",
+        face_ms.len(),
+        median(&mut face_ms),
+        median(&mut decode_face_ms),
+        median(&mut total_ms)
+    );
+}
+
+/// The detector alone on a 256 x 256 image, for a release build.
+#[test]
+#[ignore]
+fn detector_timing() {
+    let img = image::RgbImage::from_pixel(256, 256, image::Rgb([128, 128, 128]));
+    let det = detector();
+    let _ = det.detect(&img).unwrap();
+    let mut ms = vec![];
+    for _ in 0..20 {
+        let t = std::time::Instant::now();
+        let _ = det.detect(&img).unwrap();
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(f64::total_cmp);
+    eprintln!(
+        "detector on 256x256: median {:.1} ms, min {:.1} ms",
+        ms[10], ms[0]
+    );
+}
+
+/// The portrait fixture turned and mirrored: the same face, cropped upright each time.
+#[test]
+fn the_crop_is_upright_on_turned_and_mirrored_pages() {
+    use image::{imageops, DynamicImage};
+    let page = image::open(common::repo_path(
+        "fixtures/pages/td3_passport_portrait.png",
+    ))
+    .unwrap()
+    .to_rgb8();
+    let variants = [
+        ("upright", page.clone()),
+        ("rot90", imageops::rotate270(&page)),
+        ("rot180", imageops::rotate180(&page)),
+        ("rot270", imageops::rotate90(&page)),
+        ("mirrored", imageops::flip_horizontal(&page)),
+        (
+            "mirrored rot90",
+            imageops::rotate270(&imageops::flip_horizontal(&page)),
+        ),
+    ];
+    let mut sizes = vec![];
+    for (name, img) in variants {
+        let gray = DynamicImage::ImageRgb8(img.clone()).to_luma8();
+        let reading = common::reader()
+            .read_gray(&gray, &Default::default())
+            .unwrap();
+        assert!(reading.document.detected, "{name}: no document");
+        let p = face::find_portrait(detector(), &DynamicImage::ImageRgb8(img), &reading.document)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{name}: no portrait"));
+        // An upright face in the crop, filling a passport photo's share of it.
+        let faces = detector().detect(&p.crop).unwrap();
+        assert!(!faces.is_empty(), "{name}: the crop holds no upright face");
+        let aspect = p.crop.width() as f32 / p.crop.height() as f32;
+        assert!(
+            (aspect - 35.0 / 45.0).abs() < 0.03,
+            "{name}: aspect {aspect}"
+        );
+        sizes.push(p.crop.height());
+    }
+    let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+    assert!(*hi as f32 <= *lo as f32 * 1.1, "crop heights {sizes:?}");
+}

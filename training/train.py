@@ -1,0 +1,201 @@
+"""Train the MRZ line CRNN with CTC on synthetic data (CPU or CUDA, auto-detected).
+
+Example:
+  python3 training/train.py --minutes 8 --workers 14 --batch 64      # GPU
+  python3 training/train.py --minutes 45 --workers 1 --threads 1     # CPU
+"""
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, IterableDataset
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mrzgen  # noqa: E402
+from model import CRNN, count_params  # noqa: E402
+
+
+class BatchStream(IterableDataset):
+    """Endless stream of ready-made, width-bucketed batches."""
+
+    def __init__(self, batch, seed, progress, full_frac, curr_frac=0.25):
+        self.batch = batch
+        self.seed = seed
+        self.progress = progress  # mp.Value shared with the trainer (curriculum)
+        self.full_frac = full_frac
+        self.curr_frac = max(curr_frac, 1e-6)
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info is not None else 0
+        rng = np.random.default_rng([self.seed, wid, int(time.time() * 1000) % 100000])
+        gen = mrzgen.Generator()
+        while True:
+            p = self.progress.value
+            strength = 0.35 + 0.65 * min(1.0, p / self.curr_frac)
+            if rng.random() < self.full_frac:
+                n_chars = None
+            else:
+                n_chars = int(rng.integers(6, 31))
+            x, labels, widths = mrzgen.make_batch(gen, rng, self.batch, n_chars=n_chars, strength=strength)
+            tg = [mrzgen.encode(l) for l in labels]
+            yield (torch.from_numpy(x), torch.tensor([c for t in tg for c in t], dtype=torch.long),
+                   torch.tensor([len(t) for t in tg], dtype=torch.long),
+                   torch.tensor([w // 4 for w in widths], dtype=torch.long), labels)
+
+
+def make_val(n, seed=12345):
+    gen = mrzgen.Generator()
+    rng = np.random.default_rng(seed)
+    items = [gen.sample(rng, strength=1.0) for _ in range(n)]
+    return [(mrzgen.normalise(im), lab) for im, lab in items]
+
+
+def levenshtein(a, b):
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@torch.no_grad()
+def evaluate(model, val, device, bs=32):
+    model.eval()
+    order = sorted(range(len(val)), key=lambda i: val[i][0].shape[1])
+    errs = chars = ok = 0
+    preds = [None] * len(val)
+    for s in range(0, len(order), bs):
+        idx = order[s:s + bs]
+        Wm = max(val[i][0].shape[1] for i in idx)
+        x = np.ones((len(idx), 1, 32, Wm), np.float32)
+        for k, i in enumerate(idx):
+            x[k, 0, :, :val[i][0].shape[1]] = val[i][0]
+        out = model(torch.from_numpy(x).to(device)).argmax(-1).cpu().numpy()
+        for k, i in enumerate(idx):
+            T = val[i][0].shape[1] // 4
+            p = mrzgen.decode_greedy(out[k, :T])
+            preds[i] = p
+            lab = val[i][1]
+            e = levenshtein(p, lab)
+            errs += e
+            chars += len(lab)
+            ok += int(p == lab)
+    model.train()
+    return {"line_acc": ok / len(val), "cer": errs / chars, "n": len(val)}, preds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=45.0, help="wall-clock training budget")
+    ap.add_argument("--iters", type=int, default=0, help="optional step budget (0 = time only)")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=max(1, min(14, (os.cpu_count() or 2) - 1)))
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (CPU training)")
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--wd", type=float, default=1e-2)
+    ap.add_argument("--full-frac", type=float, default=0.4, help="fraction of batches with full-length lines")
+    ap.add_argument("--curr-frac", type=float, default=0.25,
+                    help="fraction of the budget over which augmentation strength ramps 0.35 -> 1")
+    ap.add_argument("--val-n", type=int, default=500)
+    ap.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    ap.add_argument("--init", default="", help="checkpoint to continue from")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--device", default="auto")
+    args = ap.parse_args()
+
+    os.makedirs(args.out, exist_ok=True)
+    device = torch.device("cuda" if (args.device == "auto" and torch.cuda.is_available()) else
+                          (args.device if args.device != "auto" else "cpu"))
+    if device.type == "cpu":
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    log_f = open(os.path.join(args.out, "train_log.txt"), "a")
+
+    def log(*a):
+        s = " ".join(str(x) for x in a)
+        print(s, flush=True)
+        log_f.write(s + "\n")
+        log_f.flush()
+
+    model = CRNN().to(device)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    log("device", device, "params", count_params(model), "args", vars(args))
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+
+    t0 = time.time()
+    val = make_val(args.val_n)
+    log("val set ready (%d lines) in %.1fs" % (len(val), time.time() - t0))
+
+    progress = mp.Value("d", 0.0)
+    ds = BatchStream(args.batch, args.seed, progress, args.full_frac, args.curr_frac)
+    dl = DataLoader(ds, batch_size=None, num_workers=args.workers,
+                    prefetch_factor=4 if args.workers > 0 else None,
+                    persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
+    budget = args.minutes * 60.0
+    t_start = time.time()
+    last_eval = t_start
+    best = None
+    step = 0
+    ema = None
+    warm = 0.04
+    for x, tgt, tlen, ilen, labels in dl:
+        el = time.time() - t_start
+        p = el / budget
+        if args.iters:
+            p = max(p, step / args.iters)
+        if p >= 1.0:
+            break
+        progress.value = p
+        lr = args.lr * (p / warm if p < warm else 0.5 * (1 + math.cos(math.pi * (p - warm) / (1 - warm))))
+        lr = max(lr, args.lr * 0.002)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x = x.to(device, non_blocking=True)
+        logits = model(x)  # [N,T,C]
+        lp = logits.float().log_softmax(-1).permute(1, 0, 2)
+        loss = ctc(lp, tgt, ilen, tlen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
+        if step % 50 == 0:
+            log("step %d  t=%.0fs  p=%.3f  lr=%.2e  loss=%.4f  W=%d" % (step, el, p, lr, ema, x.shape[-1]))
+        if time.time() - last_eval > args.eval_every * 60:
+            last_eval = time.time()
+            m, _ = evaluate(model, val, device)
+            log("EVAL step %d %s" % (step, json.dumps(m)))
+            ck = {"model": model.state_dict(), "step": step, "metrics": m}
+            torch.save(ck, os.path.join(args.out, "last.pt"))
+            if best is None or (m["cer"], -m["line_acc"]) < (best["cer"], -best["line_acc"]):
+                best = m
+                torch.save(ck, os.path.join(args.out, "best.pt"))
+    m, preds = evaluate(model, val, device)
+    log("FINAL step %d %s" % (step, json.dumps(m)))
+    ck = {"model": model.state_dict(), "step": step, "metrics": m}
+    torch.save(ck, os.path.join(args.out, "last.pt"))
+    if best is None or (m["cer"], -m["line_acc"]) <= (best["cer"], -best["line_acc"]):
+        best = m
+        torch.save(ck, os.path.join(args.out, "best.pt"))
+    log("BEST %s" % json.dumps(best))
+    for (im, lab), p in list(zip(val, preds))[:10]:
+        log(("OK  " if p == lab else "ERR ") + lab + " | " + p)
+    os._exit(0)  # don't wait on endless workers
+
+
+if __name__ == "__main__":
+    main()
