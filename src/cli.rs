@@ -11,6 +11,11 @@ use crate::vision::{self, ReadOptions, Reader, Reading};
 /// The MRZ line model shipped with the binary (see models/MODEL_CARD.md).
 pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../models/mrz_line_crnn.onnx");
 
+/// Loads the embedded face detector (see models/face/PROVENANCE.md).
+pub fn load_faces() -> anyhow::Result<vision::face::FaceDetector> {
+    Ok(vision::face::FaceDetector::load_embedded()?)
+}
+
 /// Loads the line model from `path`, or the embedded one when `path` is None.
 pub fn load_reader(path: Option<&Path>) -> anyhow::Result<Reader> {
     let model = match path {
@@ -88,24 +93,46 @@ impl FileReport {
     }
 }
 
-/// Reads one file from disk and times the whole read (file bytes to parsed fields).
-pub fn read_file(reader: &Reader, path: &Path, opts: &ReadOptions) -> FileReport {
+/// Reads one file from disk and times the whole read (file bytes to parsed fields, and
+/// the portrait when `faces` is given).
+pub fn read_file(
+    reader: &Reader,
+    faces: Option<&vision::face::FaceDetector>,
+    path: &Path,
+    opts: &ReadOptions,
+) -> FileReport {
     let start = Instant::now();
+    let mut face = None;
     let result = std::fs::read(path)
         .map_err(|e| vision::VisionError::UnsupportedImage(format!("cannot read the file: {e}")))
-        .and_then(|bytes| reader.read_bytes(&bytes, opts));
+        .and_then(|bytes| vision::image_io::decode(&bytes, opts.max_pixels))
+        .and_then(|decoded| {
+            let reading = reader.read_gray(&decoded.gray, opts)?;
+            if let Some(det) = faces {
+                face = vision::face::find_portrait(det, &decoded.color, &reading.document)?
+                    .map(|p| json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score}));
+            }
+            Ok(reading)
+        });
     let ms = start.elapsed().as_secs_f64() * 1000.0;
-    FileReport::new(path.display().to_string(), result, ms)
+    let mut report = FileReport::new(path.display().to_string(), result, ms);
+    report.face = face;
+    report
 }
 
 /// `read --json`: one JSON object per file, one per line; a file that cannot be read
 /// gives an `error` line and the command goes on.
-pub fn cmd_read(reader: &Reader, files: &[PathBuf], json: bool) -> anyhow::Result<()> {
+pub fn cmd_read(
+    reader: &Reader,
+    faces: &vision::face::FaceDetector,
+    files: &[PathBuf],
+    json: bool,
+) -> anyhow::Result<()> {
     use std::io::Write;
     let opts = ReadOptions::default();
     let mut out = std::io::stdout().lock();
     for f in files {
-        let report = read_file(reader, f, &opts);
+        let report = read_file(reader, Some(faces), f, &opts);
         let written = if json {
             writeln!(out, "{}", serde_json::to_string(&report)?)
         } else {
@@ -151,11 +178,25 @@ struct Truth {
     #[serde(default)]
     mrz_lines: Vec<String>,
     expected_outcome: String,
+    /// The holder's face as x, y, width, height in stored pixels (before EXIF).
+    #[serde(default)]
+    face_box_xywh_stored_pixels: Option<[f32; 4]>,
+    #[serde(default)]
+    exif_orientation: Option<u8>,
+    #[serde(default)]
+    image_width: f32,
+    #[serde(default)]
+    image_height: f32,
 }
 
 /// `eval`: scores the reader against a ground-truth file and prints a summary (and,
 /// with `--per-image`, one line per image).
-pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Result<Value> {
+pub fn cmd_eval(
+    reader: &Reader,
+    faces: Option<&vision::face::FaceDetector>,
+    gt_path: &Path,
+    per_image: bool,
+) -> anyhow::Result<Value> {
     let text = std::fs::read_to_string(gt_path)?;
     let doc: Value = serde_json::from_str(&text)?;
     let records: Vec<Truth> = serde_json::from_value(doc["images"].clone())?;
@@ -170,10 +211,48 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
     let mut by_doc: std::collections::BTreeMap<String, bool> = Default::default();
     let mut by_folder: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     let mut misses = Vec::new();
+    let (mut face_hits, mut face_total, mut face_false) = (0, 0, 0);
     for r in &records {
         let path = root.join(&r.file);
-        let report = read_file(reader, &path, &opts);
+        let report = read_file(reader, faces, &path, &opts);
         times.push(report.elapsed_ms);
+        if faces.is_some() {
+            let got = report
+                .face
+                .as_ref()
+                .and_then(|f| serde_json::from_value::<[f32; 4]>(f["box"].clone()).ok());
+            match (r.face_box_xywh_stored_pixels, got) {
+                (Some([x, y, w, h]), got) => {
+                    face_total += 1;
+                    // The truth's centre, mapped from stored to displayed pixels.
+                    let (cx, cy) = vision::face::stored_to_displayed(
+                        x + w / 2.0,
+                        y + h / 2.0,
+                        r.image_width,
+                        r.image_height,
+                        r.exif_orientation.unwrap_or(1),
+                    );
+                    let hit = got.is_some_and(|[gx, gy, gw, gh]| {
+                        cx >= gx && cx <= gx + gw && cy >= gy && cy <= gy + gh
+                    });
+                    face_hits += u32::from(hit);
+                    if !hit {
+                        misses.push(format!(
+                            "{}: face {:?} misses the truth centre",
+                            r.file, got
+                        ));
+                    }
+                }
+                (None, Some(b)) => {
+                    face_false += 1;
+                    misses.push(format!(
+                        "{}: face {b:?} on an image without a portrait",
+                        r.file
+                    ));
+                }
+                (None, None) => {}
+            }
+        }
         let got: Vec<String> = report
             .mrz
             .as_ref()
@@ -248,6 +327,8 @@ pub fn cmd_eval(reader: &Reader, gt_path: &Path, per_image: bool) -> anyhow::Res
         "by_folder": by_folder.iter().map(|(k, (a, b))| (k.clone(), json!([a, b]))).collect::<serde_json::Map<_, _>>(),
         "char_error_rate": if char_total > 0 { char_errors as f64 / char_total as f64 } else { 0.0 },
         "validity_flag_right": format!("{valid_right}/{valid_total}"),
+        "faces_found": if faces.is_some() { json!(format!("{face_hits}/{face_total}")) } else { Value::Null },
+        "faces_on_images_without_portrait": if faces.is_some() { json!(face_false) } else { Value::Null },
         "negatives": negatives,
         "negatives_with_mrz": neg_false,
         "median_ms": pct(0.5),

@@ -32,6 +32,9 @@ enum Command {
         /// Also print one line per image on stderr.
         #[arg(long)]
         per_image: bool,
+        /// Skip the portrait search (times the MRZ read alone).
+        #[arg(long)]
+        no_faces: bool,
     },
     /// Time each stage of a read on synthetic pages (JPEG-encoded as given, turned 90
     /// degrees and mirrored), on one thread.
@@ -49,12 +52,15 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let reader = cli::load_reader(args.model.as_deref())?;
     match args.command {
-        Command::Read { json, files } => cli::cmd_read(&reader, &files, json),
+        Command::Read { json, files } => cli::cmd_read(&reader, &cli::load_faces()?, &files, json),
         Command::Eval {
             ground_truth,
             per_image,
+            no_faces,
         } => {
-            let summary = cli::cmd_eval(&reader, &ground_truth, per_image)?;
+            let faces = cli::load_faces()?;
+            let faces = (!no_faces).then_some(&faces);
+            let summary = cli::cmd_eval(&reader, faces, &ground_truth, per_image)?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }

@@ -261,16 +261,17 @@ impl Reader {
         block: &Block,
         opts: &ReadOptions,
     ) -> Result<BlockRead, VisionError> {
-        let mut variants = if opts.flip {
-            vec![Variant::Mirror, Variant::MirrorRot180]
+        let direct = if opts.flip {
+            [Variant::Mirror, Variant::MirrorRot180]
         } else {
-            vec![Variant::Upright, Variant::Rot180]
+            [Variant::Upright, Variant::Rot180]
         };
+        // Mirrored OCR-B still looks like text to the model (many glyphs are symmetric),
+        // so the probe cannot rule a mirror out: when the direct readings give no valid
+        // MRZ, the mirrored ones are probed and read too, and check digits decide.
+        let mut stages = vec![direct];
         if opts.check_mirror {
-            // Mirrored OCR-B still looks like text to the model (many glyphs are
-            // symmetric), so the mirrored readings are always weighed, and check
-            // digits settle close calls below.
-            variants.extend(variants.iter().map(|v| v.mirror()).collect::<Vec<_>>());
+            stages.push(direct.map(Variant::mirror));
         }
         let block = &refine_block(gray, block);
         let probe = block
@@ -278,40 +279,42 @@ impl Reader {
             .iter()
             .max_by(|a, b| a.length().total_cmp(&b.length()))
             .expect("blocks have lines");
-        let mut tried = self.beliefs(gray, probe, &variants)?;
-        tried.sort_by(|a, b| b.1.total_cmp(&a.1));
         let mut outcome = BlockRead::Nothing;
-        let top = tried[0].1;
-        for (rank, &(variant, belief)) in tried.iter().enumerate() {
-            // Below this the crop is not MRZ text to the model (measured on
-            // ../shared/data/real: MRZ lines read the right way score above 0.8).
-            if belief < MIN_BELIEF {
-                break;
-            }
-            // Past the second reading only while the probe cannot tell them apart:
-            // text of symmetric glyphs (0, O, 8, H, X, I) reads as well either way.
-            if rank >= 2 && top - belief > AMBIGUOUS_BELIEF {
-                break;
-            }
-            match self.read_lines(gray, block, variant)? {
-                BlockRead::Mrz(v, lines, m) => {
-                    if m.valid {
-                        return Ok(BlockRead::Mrz(v, lines, m));
-                    }
-                    let better = match &outcome {
-                        BlockRead::Mrz(_, _, best) => m.confidence > best.confidence,
-                        _ => true,
-                    };
-                    if better {
-                        outcome = BlockRead::Mrz(v, lines, m);
-                    }
+        for variants in stages {
+            let mut tried = self.beliefs(gray, probe, &variants)?;
+            tried.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let top = tried[0].1;
+            for (rank, &(variant, belief)) in tried.iter().enumerate() {
+                // Below this the crop is not MRZ text to the model (measured on
+                // ../shared/data/real: MRZ lines read the right way score above 0.8).
+                if belief < MIN_BELIEF {
+                    break;
                 }
-                BlockRead::MrzLike => {
-                    if matches!(outcome, BlockRead::Nothing) {
-                        outcome = BlockRead::MrzLike;
-                    }
+                // The second reading only while the probe cannot tell the two apart:
+                // text of symmetric glyphs (0, O, 8, H, X, I) reads as well either way.
+                if rank >= 1 && top - belief > AMBIGUOUS_BELIEF {
+                    break;
                 }
-                BlockRead::Nothing => {}
+                match self.read_lines(gray, block, variant)? {
+                    BlockRead::Mrz(v, lines, m) => {
+                        if m.valid {
+                            return Ok(BlockRead::Mrz(v, lines, m));
+                        }
+                        let better = match &outcome {
+                            BlockRead::Mrz(_, _, best) => m.confidence > best.confidence,
+                            _ => true,
+                        };
+                        if better {
+                            outcome = BlockRead::Mrz(v, lines, m);
+                        }
+                    }
+                    BlockRead::MrzLike => {
+                        if matches!(outcome, BlockRead::Nothing) {
+                            outcome = BlockRead::MrzLike;
+                        }
+                    }
+                    BlockRead::Nothing => {}
+                }
             }
         }
         Ok(outcome)
