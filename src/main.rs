@@ -65,7 +65,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { pages, rounds } => {
-            let report = cli::cmd_bench(&reader, &pages, rounds)?;
+            let report = cli::cmd_bench(&reader, &cli::load_faces()?, &pages, rounds)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
