@@ -774,14 +774,6 @@ async fn native_read_options_come_from_the_query() {
 
 // ---- Real images (../shared) ---------------------------------------------------------
 
-#[derive(serde::Deserialize)]
-struct Truth {
-    file: String,
-    document_type: String,
-    #[serde(default)]
-    mrz_lines: Vec<String>,
-}
-
 /// The MRZ date `YYMMDD` as `dd-mm-yy`.
 fn ddmmyy(yymmdd: &str) -> String {
     format!("{}-{}-{}", &yymmdd[4..6], &yymmdd[2..4], &yymmdd[0..2])
@@ -793,9 +785,7 @@ async fn kredibel_matches_the_ground_truth_on_every_real_passport_read_exactly()
         return;
     };
     let gt_path = shared.join("data/mrz-vectors/image-ground-truth.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(gt_path).unwrap()).unwrap();
-    let records: Vec<Truth> = serde_json::from_value(doc["images"].clone()).unwrap();
-    let root = shared.parent().unwrap();
+    let (root, records) = passport_vision::cli::load_ground_truth(&gt_path).unwrap();
     // The options the endpoint uses by default.
     let opts = ReadOptions {
         check_mirror: false,
