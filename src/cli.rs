@@ -102,20 +102,40 @@ pub fn read_file(
     opts: &ReadOptions,
 ) -> FileReport {
     let start = Instant::now();
+    let name = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(reader, faces, name, &bytes, opts, start),
+        Err(e) => FileReport::new(
+            name,
+            Err(vision::VisionError::UnsupportedImage(format!(
+                "cannot read the file: {e}"
+            ))),
+            start.elapsed().as_secs_f64() * 1000.0,
+        ),
+    }
+}
+
+/// Reads an encoded image into the report `read --json` prints (and `POST /v1/read`
+/// answers), with `elapsed_ms` counted from `start`.
+pub fn read_bytes(
+    reader: &Reader,
+    faces: Option<&vision::face::FaceDetector>,
+    name: String,
+    bytes: &[u8],
+    opts: &ReadOptions,
+    start: Instant,
+) -> FileReport {
     let mut face = None;
-    let result = std::fs::read(path)
-        .map_err(|e| vision::VisionError::UnsupportedImage(format!("cannot read the file: {e}")))
-        .and_then(|bytes| vision::image_io::decode(&bytes, opts.max_pixels))
-        .and_then(|decoded| {
-            let reading = reader.read_gray(&decoded.gray, opts)?;
-            if let Some(det) = faces {
-                face = vision::face::find_portrait(det, &decoded.color, &reading.document)?
-                    .map(|p| json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score}));
-            }
-            Ok(reading)
-        });
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    let mut report = FileReport::new(path.display().to_string(), result, ms);
+    let result = vision::image_io::decode(bytes, opts.max_pixels).and_then(|decoded| {
+        let reading = reader.read_gray(&decoded.gray, opts)?;
+        if let Some(det) = faces {
+            face = vision::face::find_portrait(det, &decoded.color, &reading.document)?.map(
+                |p| json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score}),
+            );
+        }
+        Ok(reading)
+    });
+    let mut report = FileReport::new(name, result, start.elapsed().as_secs_f64() * 1000.0);
     report.face = face;
     report
 }

@@ -12,8 +12,9 @@ struct Args {
     /// An ONNX line model to use instead of the embedded one.
     #[arg(long, global = true)]
     model: Option<PathBuf>,
+    /// What to do; `serve` when none is given, so `cargo run --release` serves.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -51,7 +52,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let reader = cli::load_reader(args.model.as_deref())?;
-    match args.command {
+    match args.command.unwrap_or(Command::Serve) {
         Command::Read { json, files } => cli::cmd_read(&reader, &cli::load_faces()?, &files, json),
         Command::Eval {
             ground_truth,

@@ -20,8 +20,8 @@ use serde_json::json;
 use super::auth::{bearer_token, key_allowed, query_param};
 use super::pool::PoolError;
 use super::AppState;
-use crate::cli::FileReport;
-use crate::vision::{ReadOptions, VisionError};
+use crate::cli;
+use crate::vision::ReadOptions;
 
 /// The router of `POST /v1/read`, with its body limit and time limit.
 pub fn router(state: AppState) -> Router {
@@ -190,26 +190,23 @@ async fn read(
         flag(&uri, "check_mirror", defaults.check_mirror)?,
     );
     let reader = state.reader.clone();
-    let (result, ms) = state
+    let report = state
         .pool
         .run(move || {
-            let start = Instant::now();
-            let result = reader.read_bytes(&bytes, &opts);
-            (result, start.elapsed().as_secs_f64() * 1000.0)
+            // The portrait too, as `read --json` gives it.
+            let faces = crate::vision::face::shared_detector();
+            cli::read_bytes(&reader, faces, name, &bytes, &opts, Instant::now())
         })
         .await?;
-    let status = match &result {
-        Ok(_) => StatusCode::OK,
-        Err(VisionError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-        Err(VisionError::UnsupportedImage(_) | VisionError::CorruptImage(_)) => {
-            StatusCode::BAD_REQUEST
-        }
-        Err(VisionError::Model(e)) => {
-            tracing::error!(error = %e, "the model failed");
+    let status = match report.error.as_ref().map(|e| e.kind.as_str()) {
+        Some("image_too_large") => StatusCode::PAYLOAD_TOO_LARGE,
+        Some("unsupported_image" | "corrupt_image") => StatusCode::BAD_REQUEST,
+        Some("model_failure") => {
+            tracing::error!("the model failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
+        _ => StatusCode::OK,
     };
-    let report = FileReport::new(name, result, ms);
     tracing::info!(
         read = report.mrz.is_some(),
         error_type = report.error.as_ref().map(|e| e.kind.as_str()),

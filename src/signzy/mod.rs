@@ -23,7 +23,7 @@ pub mod pdf;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -61,16 +61,7 @@ pub const MAX_INPUT_BYTES: usize = 2 * 1024 * 1024;
 
 /// The face detector, loaded once per process.
 pub fn face_detector() -> Result<&'static FaceDetector, SignzyError> {
-    static DET: OnceLock<Option<FaceDetector>> = OnceLock::new();
-    DET.get_or_init(|| match FaceDetector::load_embedded() {
-        Ok(d) => Some(d),
-        Err(e) => {
-            tracing::error!(error = %e, "the face model does not load");
-            None
-        }
-    })
-    .as_ref()
-    .ok_or(SignzyError::Internal)
+    crate::vision::face::shared_detector().ok_or(SignzyError::Internal)
 }
 
 struct Session {
