@@ -337,10 +337,7 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
                 .map(|&i| (blobs[i].x, blobs[i].y, 1.0))
                 .collect()
         };
-        let (dx, dy) = fit_direction(&pts, (c, s));
-        let wsum: f32 = pts.iter().map(|p| p.2).sum();
-        let mx = pts.iter().map(|p| p.0 * p.2).sum::<f32>() / wsum;
-        let my = pts.iter().map(|p| p.1 * p.2).sum::<f32>() / wsum;
+        let (mx, my, dx, dy) = fit_axis(&pts, (c, s));
         // Extent along the fitted axis. MRZ glyphs are evenly spaced, about 0.3 to 0.5
         // character heights apart; an end blob further out than 0.9 is a speck or a
         // neighbouring mark, not part of the line.
@@ -406,8 +403,9 @@ fn split_stacked(mut members: Vec<usize>, blobs: &[Blob]) -> Vec<Vec<usize>> {
     }
 }
 
-/// Principal direction of weighted points, oriented to agree with `hint`.
-fn fit_direction(pts: &[(f32, f32, f32)], hint: (f32, f32)) -> (f32, f32) {
+/// The weighted centroid and principal direction (a unit vector oriented to agree with
+/// `hint`) of weighted points `(x, y, weight)`.
+fn fit_axis(pts: &[(f32, f32, f32)], hint: (f32, f32)) -> (f32, f32, f32, f32) {
     let wsum: f32 = pts.iter().map(|p| p.2).sum();
     let mx = pts.iter().map(|p| p.0 * p.2).sum::<f32>() / wsum;
     let my = pts.iter().map(|p| p.1 * p.2).sum::<f32>() / wsum;
@@ -425,9 +423,9 @@ fn fit_direction(pts: &[(f32, f32, f32)], hint: (f32, f32)) -> (f32, f32) {
     }
     // A fit far from the block direction means too few points; trust the hint.
     if dx * hint.0 + dy * hint.1 < 0.985 {
-        return hint;
+        return (mx, my, hint.0, hint.1);
     }
-    (dx, dy)
+    (mx, my, dx, dy)
 }
 
 /// How MRZ-like one line is: its length in character heights, weighted by how close its

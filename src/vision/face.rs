@@ -492,17 +492,20 @@ pub fn find_portrait_rgb(
     // good part of it, so the cheap short-range model looks first.
     let (za0, zb0, za1, zb1) = (-0.08 * wp, -0.05 * hp, 0.55 * wp, 0.85 * hp);
     let zone = page.shifted(za0, zb0);
-    let in_zone = |faces: Vec<RawFace>| -> Vec<RawFace> {
+    // Faces found in a view whose origin is (a0, b0) in the page frame, moved to the
+    // page frame and kept when their size and place suit a portrait.
+    let placed = |faces: Vec<RawFace>, a0: f32, b0: f32| -> Vec<RawFace> {
         faces
             .into_iter()
             .map(|f| RawFace {
-                cx: f.cx + za0,
-                cy: f.cy + zb0,
+                cx: f.cx + a0,
+                cy: f.cy + b0,
                 ..f
             })
             .filter(|f| plausible(f, wp, hp))
             .collect()
     };
+    let in_zone = |faces: Vec<RawFace>| placed(faces, za0, zb0);
     let mut faces = in_zone(detector.detect_view(
         &detector.front,
         rgb,
@@ -524,16 +527,11 @@ pub fn find_portrait_rgb(
             b1 = b1.max(b);
         }
         let whole = page.shifted(a0, b0);
-        faces = detector
-            .detect_view(&detector.full, rgb, &whole, a1 - a0, b1 - b0, MIN_SCORE)?
-            .into_iter()
-            .map(|f| RawFace {
-                cx: f.cx + a0,
-                cy: f.cy + b0,
-                ..f
-            })
-            .filter(|f| plausible(f, wp, hp))
-            .collect();
+        faces = placed(
+            detector.detect_view(&detector.full, rgb, &whole, a1 - a0, b1 - b0, MIN_SCORE)?,
+            a0,
+            b0,
+        );
     }
     if faces.is_empty() {
         // The zone again, enlarged, with the full-range model and a lower threshold.
