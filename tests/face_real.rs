@@ -45,10 +45,11 @@ fn evaluate() -> Option<Outcome> {
         let path = shared.join(file.trim_start_matches("shared/"));
         let bytes = std::fs::read(&path).unwrap();
         let decoded = image_io::decode(&bytes, u64::MAX).unwrap();
-        let reading = common::reader()
-            .read_gray(&decoded.gray, &Default::default())
+        // As faceExtraction runs it: the quick look first, the full read when it fails.
+        let search = common::reader()
+            .find_portrait(detector(), &decoded, &Default::default())
             .unwrap();
-        let found = face::find_portrait(detector(), &decoded.color, &reading.document).unwrap();
+        let found = search.portrait;
         let (sw, sh) = image::image_dimensions(&path).unwrap();
         let truth = item["face_box_xywh_stored_pixels"].as_array().map(|b| {
             let v: Vec<f32> = b.iter().map(|x| x.as_f64().unwrap() as f32).collect();
@@ -70,10 +71,11 @@ fn evaluate() -> Option<Outcome> {
         }
         if verbose {
             eprintln!(
-                "{name}: truth centre {truth:?}, found {:?}, tilt {} mirrored {}",
+                "{name}: truth centre {truth:?}, found {:?}, tilt {} mirrored {} read in full {}",
                 found.as_ref().map(|p| p.face),
-                reading.document.tilt,
-                reading.document.mirrored
+                search.document.tilt,
+                search.document.mirrored,
+                search.read_in_full
             );
         }
         match truth {
@@ -136,15 +138,28 @@ fn the_crop_is_upright_on_turned_and_mirrored_pages() {
         ),
     ];
     let mut sizes = vec![];
+    let mut upright_crop = None;
     for (name, img) in variants {
-        let gray = DynamicImage::ImageRgb8(img.clone()).to_luma8();
-        let reading = common::reader()
-            .read_gray(&gray, &Default::default())
+        let decoded = image_io::Decoded {
+            gray: DynamicImage::ImageRgb8(img.clone()).to_luma8(),
+            color: DynamicImage::ImageRgb8(img),
+            exif_orientation: 1,
+        };
+        let search = common::reader()
+            .find_portrait(detector(), &decoded, &Default::default())
             .unwrap();
-        assert!(reading.document.detected, "{name}: no document");
-        let p = face::find_portrait(detector(), &DynamicImage::ImageRgb8(img), &reading.document)
-            .unwrap()
+        assert!(search.document.detected, "{name}: no document");
+        let p = search
+            .portrait
             .unwrap_or_else(|| panic!("{name}: no portrait"));
+        // Not mirrored: closer to the upright page's crop than to its mirror image.
+        let reference: &image::RgbImage = upright_crop.get_or_insert_with(|| p.crop.clone());
+        let same = mean_abs_diff(&p.crop, reference);
+        let flipped = mean_abs_diff(&p.crop, &imageops::flip_horizontal(reference));
+        assert!(
+            same < flipped,
+            "{name}: the crop is mirrored ({same:.1} from the upright crop, {flipped:.1} from its mirror)"
+        );
         // An upright face in the crop, filling a passport photo's share of it.
         let faces = detector().detect(&p.crop).unwrap();
         assert!(!faces.is_empty(), "{name}: the crop holds no upright face");
@@ -157,4 +172,17 @@ fn the_crop_is_upright_on_turned_and_mirrored_pages() {
     }
     let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
     assert!(*hi as f32 <= *lo as f32 * 1.1, "crop heights {sizes:?}");
+}
+
+/// Mean absolute difference per channel between two crops, the first resized to the
+/// second's size.
+fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f32 {
+    let a = image::imageops::resize(a, b.width(), b.height(), image::imageops::Triangle);
+    let total: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| u64::from(x.abs_diff(y)))
+        .sum();
+    total as f32 / b.as_raw().len() as f32
 }

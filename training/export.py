@@ -29,7 +29,8 @@ def main():
 
     torch.set_num_threads(1)
     ck = torch.load(args.ckpt, map_location="cpu")
-    m = CRNN()
+    # Checkpoints before run 3 carry no "stem": they are the pooled stem.
+    m = CRNN(stem_kind=ck.get("stem", "pool"))
     m.load_state_dict(ck["model"])
     m.eval()
     wrap = CRNNProbs(m).eval()

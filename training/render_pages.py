@@ -126,7 +126,7 @@ def main():
     }
     # A passport with a real photograph in its portrait zone, for the face-extraction
     # tests: needs PV_PORTRAIT (scikit-image's public-domain astronaut.png, with
-    # PV_PORTRAIT_BOX=110,0,350,300 to frame the head).
+    # PV_PORTRAIT_BOX=135,0,315,225 to frame head and shoulders as a passport photo does: the head 75% of its height).
     portrait_passport = td3("P", "UTO", "ORBITA", "STELLA", "XC5619260", "UTO", "561119", "F", "320101", "")
     pages["td3_passport_portrait"] = ("td3", portrait_passport, (1000, 704), [("Surname", "ORBITA"), ("Given names", "STELLA"), ("Date of birth", "19 NOV 1956")])
     for name, (kind, lines, size, labels) in pages.items():

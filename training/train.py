@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, IterableDataset
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mrzgen  # noqa: E402
-from model import CRNN, count_params  # noqa: E402
+from model import CRNN, STEMS, count_params  # noqa: E402
 
 
 class BatchStream(IterableDataset):
@@ -110,6 +110,11 @@ def main():
     ap.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     ap.add_argument("--init", default="", help="checkpoint to continue from")
+    ap.add_argument("--stem", default="stride", choices=STEMS, help="model stem (see model.py)")
+    ap.add_argument("--teacher", default="", help="checkpoint of a trained model to distil from")
+    ap.add_argument("--teacher-stem", default="pool", choices=STEMS)
+    ap.add_argument("--distil", type=float, default=1.0,
+                    help="weight of the per-frame KL divergence to the teacher")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
@@ -128,9 +133,18 @@ def main():
         log_f.write(s + "\n")
         log_f.flush()
 
-    model = CRNN().to(device)
+    model = CRNN(stem_kind=args.stem).to(device)
     if args.init:
         model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+    teacher = None
+    if args.teacher:
+        # Both models emit W/4 frames, so the student can match the teacher frame by
+        # frame: far more signal per line than CTC alone, and it keeps the teacher's
+        # alignment (the Rust decoder's pitch fixes rely on it).
+        teacher = CRNN(stem_kind=args.teacher_stem).to(device)
+        teacher.load_state_dict(torch.load(args.teacher, map_location="cpu")["model"])
+        teacher.eval()
+        kl = nn.KLDivLoss(reduction="batchmean", log_target=True)
     log("device", device, "params", count_params(model), "args", vars(args))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
@@ -167,6 +181,12 @@ def main():
         logits = model(x)  # [N,T,C]
         lp = logits.float().log_softmax(-1).permute(1, 0, 2)
         loss = ctc(lp, tgt, ilen, tlen)
+        if teacher is not None:
+            with torch.no_grad():
+                tl = teacher(x).float().log_softmax(-1)
+            sl = logits.float().log_softmax(-1)
+            # batchmean over N*T frames: the mean KL per frame
+            loss = loss + args.distil * kl(sl.reshape(-1, sl.shape[-1]), tl.reshape(-1, tl.shape[-1]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -179,14 +199,14 @@ def main():
             last_eval = time.time()
             m, _ = evaluate(model, val, device)
             log("EVAL step %d %s" % (step, json.dumps(m)))
-            ck = {"model": model.state_dict(), "step": step, "metrics": m}
+            ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem}
             torch.save(ck, os.path.join(args.out, "last.pt"))
             if best is None or (m["cer"], -m["line_acc"]) < (best["cer"], -best["line_acc"]):
                 best = m
                 torch.save(ck, os.path.join(args.out, "best.pt"))
     m, preds = evaluate(model, val, device)
     log("FINAL step %d %s" % (step, json.dumps(m)))
-    ck = {"model": model.state_dict(), "step": step, "metrics": m}
+    ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem}
     torch.save(ck, os.path.join(args.out, "last.pt"))
     if best is None or (m["cer"], -m["line_acc"]) <= (best["cer"], -best["line_acc"]):
         best = m

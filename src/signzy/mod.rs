@@ -41,7 +41,7 @@ use crate::fetch::{self, FetchPolicy};
 use crate::server::auth::query_param;
 use crate::server::AppState;
 use crate::storage::{self, Store, StoredFile};
-use crate::vision::face::{self, FaceDetector};
+use crate::vision::face::FaceDetector;
 use crate::vision::mrz::{self as countries, self as dates};
 use crate::vision::{image_io, VisionError};
 
@@ -562,15 +562,13 @@ async fn face_extraction(ctx: &Ctx, url: &str) -> Result<String, SignzyError> {
         .run(move || -> Result<StoredFile, SignzyError> {
             let page = page_bytes(bytes, opts.max_pixels)?;
             let decoded = image_io::decode(&page, opts.max_pixels).map_err(vision_error)?;
-            let reading = reader
-                .read_gray(&decoded.gray, &opts)
+            let search = reader
+                .find_portrait(detector, &decoded, &opts)
                 .map_err(vision_error)?;
-            if !reading.document.detected {
+            if !search.document.detected {
                 return Err(SignzyError::NoDocument);
             }
-            let portrait = face::find_portrait(detector, &decoded.color, &reading.document)
-                .map_err(|e| vision_error(VisionError::Model(e)))?
-                .ok_or(SignzyError::NoFace)?;
+            let portrait = search.portrait.ok_or(SignzyError::NoFace)?;
             let jpeg = portrait.jpeg(90);
             let store = sz.store.as_ref().ok_or(SignzyError::Internal)?;
             store

@@ -52,6 +52,16 @@ pub struct Candidate {
     pub score: f32,
 }
 
+impl Candidate {
+    /// The longest line (blocks always have lines).
+    pub fn longest_line(&self) -> &LineGeom {
+        self.lines
+            .iter()
+            .max_by(|a, b| a.length().total_cmp(&b.length()))
+            .expect("blocks have lines")
+    }
+}
+
 /// A component seen in the working frame, rotated so that text runs along `u`.
 #[derive(Clone, Copy, Debug)]
 struct Blob {

@@ -43,6 +43,11 @@ const MIN_SCORE_FRONT: f32 = 0.6;
 const MIN_SCORE_ZONE: f32 = 0.4;
 /// Boxes overlapping more than this (intersection over union) are one face.
 const NMS_IOU: f32 = 0.3;
+/// Least face-box height, as a share of the page height, for the quick zone-only look.
+/// Measured on ../shared/data/real with pages placed by `Reader::locate`: portraits
+/// 0.18 to 0.28, ghost images and small second portraits 0.14; the few portraits that
+/// measure under this (0.14 to 0.16) are still found after a full read.
+const MIN_PORTRAIT_FACE: f32 = 0.16;
 /// Width over height of the crop: a passport photo's 35 x 45 mm.
 pub const CROP_ASPECT: f32 = 35.0 / 45.0;
 /// Crop height over the detector's face box height (the box runs from the brows to the
@@ -464,15 +469,15 @@ pub fn find_portrait(
     image: &DynamicImage,
     doc: &DocumentInfo,
 ) -> Result<Option<Portrait>, ModelError> {
-    let owned;
-    let rgb = match image {
-        DynamicImage::ImageRgb8(rgb) => rgb,
-        other => {
-            owned = other.to_rgb8();
-            &owned
-        }
-    };
-    find_portrait_rgb(detector, rgb, doc)
+    find_portrait_rgb(detector, &as_rgb(image), doc)
+}
+
+/// The image as RGB, borrowed when it already is (decoded JPEGs are).
+pub fn as_rgb(image: &DynamicImage) -> std::borrow::Cow<'_, RgbImage> {
+    match image {
+        DynamicImage::ImageRgb8(rgb) => std::borrow::Cow::Borrowed(rgb),
+        other => std::borrow::Cow::Owned(other.to_rgb8()),
+    }
 }
 
 /// [`find_portrait`] on an RGB image.
@@ -480,6 +485,34 @@ pub fn find_portrait_rgb(
     detector: &FaceDetector,
     rgb: &RgbImage,
     doc: &DocumentInfo,
+) -> Result<Option<Portrait>, ModelError> {
+    search(detector, rgb, doc, Looks::All)
+}
+
+/// The first, cheap look of [`find_portrait`] alone: the short-range model on the
+/// portrait zone, keeping only faces of a printed portrait's size (a ghost image, a third
+/// of its size, does not qualify, so that a page placed the wrong way round or mirrored
+/// does not give the ghost).
+pub fn find_portrait_in_zone(
+    detector: &FaceDetector,
+    rgb: &RgbImage,
+    doc: &DocumentInfo,
+) -> Result<Option<Portrait>, ModelError> {
+    search(detector, rgb, doc, Looks::ZoneOnly)
+}
+
+/// How far [`search`] goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Looks {
+    ZoneOnly,
+    All,
+}
+
+fn search(
+    detector: &FaceDetector,
+    rgb: &RgbImage,
+    doc: &DocumentInfo,
+    looks: Looks,
 ) -> Result<Option<Portrait>, ModelError> {
     let Some(quad) = doc.quad.filter(|_| doc.detected) else {
         return Ok(None);
@@ -514,7 +547,9 @@ pub fn find_portrait_rgb(
         zb1 - zb0,
         MIN_SCORE_FRONT,
     )?);
-    if faces.is_empty() {
+    if looks == Looks::ZoneOnly {
+        faces.retain(|f| f.h >= MIN_PORTRAIT_FACE * hp);
+    } else if faces.is_empty() {
         // The whole image, upright in the page's frame (ID cards show the portrait on
         // the other side, which scans often put beside or above).
         let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
@@ -533,7 +568,7 @@ pub fn find_portrait_rgb(
             b0,
         );
     }
-    if faces.is_empty() {
+    if faces.is_empty() && looks == Looks::All {
         // The zone again, enlarged, with the full-range model and a lower threshold.
         faces = in_zone(detector.detect_view(
             &detector.full,

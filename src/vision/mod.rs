@@ -167,6 +167,15 @@ const AMBIGUOUS_BELIEF: f32 = 0.05;
 /// the wrong way; a quarter of the cost of the whole line per orientation.
 const PROBE_FRACTION: f32 = 0.25;
 
+/// The least probe belief for [`Reader::locate`] to place a page without reading it:
+/// above the [`MIN_BELIEF`] for reading, as a wrong placement costs a portrait search.
+/// Measured on ../shared/data/real: MRZ lines read the right way score above 0.8.
+const LOCATE_BELIEF: f32 = 0.85;
+
+/// Blocks [`Reader::locate`] probes before leaving the page to a full read (the MRZ
+/// block is nearly always the first).
+const LOCATE_BLOCKS: usize = 2;
+
 impl Reader {
     pub fn new(model: Box<dyn LineModel>) -> Self {
         Self {
@@ -193,14 +202,9 @@ impl Reader {
         opts: &ReadOptions,
     ) -> Result<Reading, VisionError> {
         let t0 = std::time::Instant::now();
-        let mut blocks = detect::find_mrz_candidates(gray);
-
+        let blocks = candidate_blocks(gray, opts);
         let detect_ms = t0.elapsed().as_secs_f64() * 1e3;
         let runs_before = self.runs.load(std::sync::atomic::Ordering::Relaxed);
-        if !opts.find_document {
-            // "As it lies": text within 15 degrees of horizontal.
-            blocks.retain(|b| b.lines[0].dx.abs() > 0.966);
-        }
         let mut best: Option<(f32, Reading)> = None;
         let mut saw_text = false;
         for block in blocks.iter().take(MAX_BLOCKS) {
@@ -261,11 +265,7 @@ impl Reader {
         block: &Block,
         opts: &ReadOptions,
     ) -> Result<BlockRead, VisionError> {
-        let direct = if opts.flip {
-            [Variant::Mirror, Variant::MirrorRot180]
-        } else {
-            [Variant::Upright, Variant::Rot180]
-        };
+        let direct = direct_variants(opts);
         // Mirrored OCR-B still looks like text to the model (many glyphs are symmetric),
         // so the probe cannot rule a mirror out: when the direct readings give no valid
         // MRZ, the mirrored ones are probed and read too, and check digits decide.
@@ -274,17 +274,18 @@ impl Reader {
             stages.push(direct.map(Variant::mirror));
         }
         let block = &refine_block(gray, block);
-        let probe = block
-            .lines
-            .iter()
-            .max_by(|a, b| a.length().total_cmp(&b.length()))
-            .expect("blocks have lines");
+        let probe = block.longest_line();
         let mut outcome = BlockRead::Nothing;
         for variants in stages {
-            let mut tried = self.beliefs(gray, probe, &variants)?;
-            tried.sort_by(|a, b| b.1.total_cmp(&a.1));
-            let top = tried[0].1;
-            for (rank, &(variant, belief)) in tried.iter().enumerate() {
+            let tried = self.probe(gray, probe, &variants)?;
+            let top = tried[0].belief;
+            for (
+                rank,
+                &Probe {
+                    variant, belief, ..
+                },
+            ) in tried.iter().enumerate()
+            {
                 // Below this the crop is not MRZ text to the model (measured on
                 // ../shared/data/real: MRZ lines read the right way score above 0.8).
                 if belief < MIN_BELIEF {
@@ -422,24 +423,134 @@ impl Reader {
         Ok(recognize::run_batch(self.model.as_ref(), crops)?)
     }
 
-    /// The model's belief (see [`recognize::Frames::belief`]) in each reading of a line.
-    fn beliefs(
+    /// Reads the middle of a line in each of `variants`: the model's belief (see
+    /// [`recognize::Frames::belief`]) in each reading, most believed first.
+    fn probe(
         &self,
         gray: &image::GrayImage,
         line: &LineGeom,
         variants: &[Variant],
-    ) -> Result<Vec<(Variant, f32)>, VisionError> {
+    ) -> Result<Vec<Probe>, VisionError> {
         let crops: Vec<_> = variants
             .iter()
             .map(|&v| recognize::crop_middle(gray, line, v, PROBE_FRACTION))
             .collect();
         let frames = self.run_model(&crops)?;
-        Ok(variants
+        let mut probes: Vec<Probe> = variants
             .iter()
             .zip(&frames)
-            .map(|(&v, f)| (v, f.belief()))
-            .collect())
+            .map(|(&variant, f)| Probe {
+                variant,
+                belief: f.belief(),
+            })
+            .collect();
+        probes.sort_by(|a, b| b.belief.total_cmp(&a.belief));
+        Ok(probes)
     }
+
+    /// Where the document lies, without reading its MRZ: the first candidate block whose
+    /// probe the model clearly believes to be MRZ text read one way round, with the page
+    /// quad estimated from the lines' geometry. About a quarter of the cost of a read
+    /// (detection and one small model run).
+    ///
+    /// Mirrors are not told apart (the probe cannot, see [`Reader::read_gray`]): the
+    /// answer assumes the image is not mirrored (or is, with `opts.flip`). None when no
+    /// block reads clearly enough; a full read may still find the document.
+    pub fn locate(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+    ) -> Result<Option<DocumentInfo>, VisionError> {
+        for block in candidate_blocks(gray, opts).iter().take(LOCATE_BLOCKS) {
+            let block = refine_block(gray, block);
+            let line = block.longest_line();
+            let tried = self.probe(gray, line, &direct_variants(opts))?;
+            let (best, second) = (&tried[0], &tried[1]);
+            if best.belief < LOCATE_BELIEF || best.belief - second.belief <= AMBIGUOUS_BELIEF {
+                continue;
+            }
+            // Three lines are a TD1 card. Two lines may be TD3, TD2 or a visa: their
+            // pages are the same size measured in MRZ widths (within 3%), so TD3 does.
+            let format = if block.lines.len() == 3 {
+                mrz::Format::TD1
+            } else {
+                mrz::Format::TD3
+            };
+            let mut lines = block.lines.clone();
+            if best.variant.reverses_line_order() {
+                lines.reverse();
+            }
+            return Ok(Some(document_info(&lines, best.variant, format)));
+        }
+        Ok(None)
+    }
+
+    /// Finds the holder's portrait: first on the page that [`Reader::locate`] places
+    /// (the portrait zone only), and when that finds nothing, on the page a full read
+    /// places, with every fallback of [`face::find_portrait`]. The document answered is
+    /// the one the portrait was found on; `detected: false` means no page was found.
+    pub fn find_portrait(
+        &self,
+        detector: &face::FaceDetector,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+    ) -> Result<PortraitSearch, VisionError> {
+        let rgb = &*face::as_rgb(&decoded.color);
+        if let Some(document) = self.locate(&decoded.gray, opts)? {
+            if let Some(portrait) = face::find_portrait_in_zone(detector, rgb, &document)? {
+                return Ok(PortraitSearch {
+                    document,
+                    portrait: Some(portrait),
+                    read_in_full: false,
+                });
+            }
+        }
+        let reading = self.read_gray(&decoded.gray, opts)?;
+        let portrait = face::find_portrait_rgb(detector, rgb, &reading.document)?;
+        Ok(PortraitSearch {
+            document: reading.document,
+            portrait,
+            read_in_full: true,
+        })
+    }
+}
+
+/// What [`Reader::find_portrait`] found.
+#[derive(Clone, Debug)]
+pub struct PortraitSearch {
+    /// The page the search used (`detected: false` when there was none).
+    pub document: DocumentInfo,
+    pub portrait: Option<face::Portrait>,
+    /// Whether the MRZ had to be read in full to place the page (the quick look failed).
+    pub read_in_full: bool,
+}
+
+/// The model's view of the middle of a line read one way.
+struct Probe {
+    variant: Variant,
+    /// Mean peak probability of the characters read (0..1).
+    belief: f32,
+}
+
+/// The readings tried first: upright and upside down (mirrored when the caller says the
+/// image is).
+fn direct_variants(opts: &ReadOptions) -> [Variant; 2] {
+    if opts.flip {
+        [Variant::Mirror, Variant::MirrorRot180]
+    } else {
+        [Variant::Upright, Variant::Rot180]
+    }
+}
+
+/// MRZ candidate blocks, most MRZ-like first; only nearly horizontal ones unless
+/// `opts.find_document`.
+fn candidate_blocks(gray: &image::GrayImage, opts: &ReadOptions) -> Vec<Block> {
+    let mut blocks = detect::find_mrz_candidates(gray);
+    if !opts.find_document {
+        // "As it lies": text within 15 degrees of horizontal.
+        blocks.retain(|b| b.lines[0].dx.abs() > 0.966);
+    }
+    blocks
 }
 
 /// Tilt, mirror flag and estimated page corners from the MRZ lines as read (first line
