@@ -191,8 +191,7 @@ impl Reader {
 
     /// Decodes and reads an encoded image.
     pub fn read_bytes(&self, bytes: &[u8], opts: &ReadOptions) -> Result<Reading, VisionError> {
-        let decoded = image_io::decode(bytes, opts.max_pixels)?;
-        self.read_gray(&decoded.gray, opts)
+        self.read_gray(&image_io::decode_gray(bytes, opts.max_pixels)?, opts)
     }
 
     /// Reads a decoded grayscale image (as displayed).

@@ -220,6 +220,8 @@ pub enum RepairReason {
     FillerRun,
     /// The change makes a failing check digit pass.
     CheckDigit,
+    /// The state code as read names no state; the change makes it one.
+    CountryCode,
 }
 
 /// Why lines could not be parsed at all.
@@ -593,6 +595,27 @@ mod tests {
         assert!(!m.valid);
         assert!(m.repairs.is_empty());
         assert_eq!(m.lines[1], "LB98902C36UTO7408122F1204159ZE184226B<<<<<10");
+    }
+
+    #[test]
+    fn an_unknown_state_code_is_repaired_to_the_one_a_confusion_makes() {
+        // `UTD` names no state; D for O is a common confusion and UTO is a known code.
+        let m = parse_read(&read(&[
+            UTO_TD3[0],
+            "L898902C36UTD7408122F1204159ZE184226B<<<<<10",
+        ]))
+        .unwrap();
+        assert_eq!(m.lines, UTO_TD3);
+        assert_eq!(m.fields.nationality, "UTO");
+        assert_eq!(m.repairs.len(), 1);
+        assert_eq!(m.repairs[0].reason, RepairReason::CountryCode);
+        // A known code stays as read, and so does an unknown one that no single
+        // confusion turns into a known one.
+        let m = parse_read(&read(&[UTO_TD3[0], UTO_TD3[1]])).unwrap();
+        assert!(m.repairs.is_empty());
+        let odd = "L898902C36QQQ7408122F1204159ZE184226B<<<<<10";
+        let m = parse_read(&read(&[UTO_TD3[0], odd])).unwrap();
+        assert_eq!(m.lines[1], odd);
     }
 
     #[test]

@@ -167,6 +167,7 @@ pub(crate) fn repair(layout: &Layout, slots: &[Vec<Slot>]) -> Repaired {
     };
     by_field_type(layout, slots, &mut r);
     filler_runs(layout, &mut r);
+    country_codes(layout, slots, &mut r);
     by_check_digits(layout, slots, &mut r);
     r
 }
@@ -230,6 +231,58 @@ fn filler_runs(layout: &Layout, r: &mut Repaired) {
             if lone {
                 row[col] = '<';
                 r.reasons[f.line][col] = Some(RepairReason::FillerRun);
+            }
+        }
+    }
+}
+
+/// A state code that names no state or organisation (`UTD`) is a misread of one that does
+/// (`UTO`) when a single character's alternative or confusion partner makes it one and no
+/// other change competes: no check digit covers these fields, and the ICAO list is closed
+/// (every code it holds, `D<<` and specimen `UTO` included, is known).
+fn country_codes(layout: &Layout, slots: &[Vec<Slot>], r: &mut Repaired) {
+    for f in layout.fields {
+        if !matches!(f.name, FieldName::IssuingState | FieldName::Nationality) {
+            continue;
+        }
+        let code: Vec<char> = r.grid[f.line][f.start..f.start + f.len].to_vec();
+        let known = |chars: &[char]| {
+            let text: String = chars.iter().collect();
+            super::countries::country_name(&text).is_some()
+        };
+        if known(&code) {
+            continue;
+        }
+        // (position in the field, character, probability relative to the one read)
+        let mut found: Vec<(usize, char, f32)> = Vec::new();
+        for (i, &current) in code.iter().enumerate() {
+            let slot = &slots[f.line][f.start + i];
+            let alts = slot.all.iter().map(|&(c, _)| c);
+            for ch in alts.chain(confusions(current).iter().copied()) {
+                if ch == current
+                    || !slot.class.allows(ch)
+                    || found.iter().any(|x| x.0 == i && x.1 == ch)
+                {
+                    continue;
+                }
+                let mut changed = code.clone();
+                changed[i] = ch;
+                if known(&changed) {
+                    found.push((i, ch, slot.prob(ch) / slot.prob(current).max(PROB_FLOOR)));
+                }
+            }
+        }
+        found.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let total: f32 = found.iter().map(|x| x.2).sum();
+        if let Some(&(i, ch, weight)) = found.first() {
+            if f64::from(weight / total) > MIN_SHARE {
+                set(
+                    r,
+                    (f.line, f.start + i),
+                    ch,
+                    RepairReason::CountryCode,
+                    slots,
+                );
             }
         }
     }
