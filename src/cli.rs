@@ -46,6 +46,7 @@ pub struct Stages {
     pub decode_ms: f64,
     pub detect_ms: f64,
     pub recognise_ms: f64,
+    pub model_ms: f64,
     pub model_runs: u32,
 }
 
@@ -90,6 +91,7 @@ impl FileReport {
                     stages: Stages {
                         detect_ms: r.timings.detect_ms,
                         recognise_ms: r.timings.recognise_ms,
+                        model_ms: r.timings.model_ms,
                         model_runs: r.timings.model_runs,
                         ..Stages::default()
                     },
@@ -401,6 +403,7 @@ pub fn cmd_eval(
             "decode": median(stages.iter().map(|s| s.decode_ms)),
             "detect": median(stages.iter().map(|s| s.detect_ms)),
             "recognise_and_parse": median(stages.iter().map(|s| s.recognise_ms)),
+            "of_which_line_model": median(stages.iter().map(|s| s.model_ms)),
             "model_runs": median(stages.iter().map(|s| f64::from(s.model_runs))),
         },
         "misses": misses,
@@ -483,8 +486,8 @@ pub fn cmd_bench(
     }
     anyhow::ensure!(!pages.is_empty(), "no PNG pages in {}", dir.display());
     let opts = ReadOptions::default();
-    let (mut decode, mut detect, mut read, mut total, mut runs) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut decode, mut detect, mut read, mut model, mut total, mut runs) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut face, mut quick, mut no_face) = (vec![], vec![], vec![]);
     for _ in 0..rounds.max(1) {
         for (_, bytes) in &pages {
@@ -496,6 +499,7 @@ pub fn cmd_bench(
             decode.push((t1 - t0).as_secs_f64() * 1e3);
             detect.push(reading.timings.detect_ms);
             read.push(reading.timings.recognise_ms);
+            model.push(reading.timings.model_ms);
             runs.push(f64::from(reading.timings.model_runs));
             total.push((t2 - t0).as_secs_f64() * 1e3);
             // Face extraction as faceExtraction runs it, from the page's bytes: pages
@@ -519,6 +523,7 @@ pub fn cmd_bench(
             "decode": median(decode),
             "detect": median(detect),
             "recognise_and_parse": median(read),
+            "of_which_line_model": median(model),
             "whole_read": median(total),
             "model_runs_per_page": median(runs),
             "face_extraction": median(face),

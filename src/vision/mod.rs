@@ -139,14 +139,19 @@ pub struct Timings {
     pub recognise_ms: f64,
     /// How many times the line model ran (each run is one batch of crops).
     pub model_runs: u32,
+    /// Time spent in those runs (part of `recognise_ms`).
+    pub model_ms: f64,
+}
+
+thread_local! {
+    /// Line-model runs and milliseconds on this thread so far. A read runs on one thread,
+    /// so the difference over a read is that read's own, however many run side by side.
+    static MODEL_TALLY: std::cell::Cell<(u32, f64)> = const { std::cell::Cell::new((0, 0.0)) };
 }
 
 /// The reader: the line model, loaded once, and the pipeline around it.
 pub struct Reader {
     model: Box<dyn LineModel>,
-    /// Model runs so far (shared by all threads; used for per-read counts in benchmarks,
-    /// which run on one thread).
-    runs: std::sync::atomic::AtomicU32,
 }
 
 /// At most this many MRZ candidate blocks are read per image; the best-scoring MRZ
@@ -178,10 +183,7 @@ const LOCATE_BLOCKS: usize = 2;
 
 impl Reader {
     pub fn new(model: Box<dyn LineModel>) -> Self {
-        Self {
-            model,
-            runs: Default::default(),
-        }
+        Self { model }
     }
 
     /// Loads the ONNX line model from a file.
@@ -203,7 +205,7 @@ impl Reader {
         let t0 = std::time::Instant::now();
         let blocks = candidate_blocks(gray, opts);
         let detect_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let runs_before = self.runs.load(std::sync::atomic::Ordering::Relaxed);
+        let before = MODEL_TALLY.get();
         let mut best: Option<(f32, Reading)> = None;
         let mut saw_text = false;
         for block in blocks.iter().take(MAX_BLOCKS) {
@@ -249,7 +251,8 @@ impl Reader {
         reading.timings = Timings {
             detect_ms,
             recognise_ms: t0.elapsed().as_secs_f64() * 1e3 - detect_ms,
-            model_runs: self.runs.load(std::sync::atomic::Ordering::Relaxed) - runs_before,
+            model_runs: MODEL_TALLY.get().0 - before.0,
+            model_ms: MODEL_TALLY.get().1 - before.1,
         };
         Ok(reading)
     }
@@ -418,8 +421,11 @@ fn plausible(m: &mrz::Mrz) -> bool {
 
 impl Reader {
     fn run_model(&self, crops: &[recognize::Crop]) -> Result<Vec<recognize::Frames>, VisionError> {
-        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(recognize::run_batch(self.model.as_ref(), crops)?)
+        let t = std::time::Instant::now();
+        let frames = recognize::run_batch(self.model.as_ref(), crops);
+        let (runs, ms) = MODEL_TALLY.get();
+        MODEL_TALLY.set((runs + 1, ms + t.elapsed().as_secs_f64() * 1e3));
+        Ok(frames?)
     }
 
     /// Reads the middle of a line in each of `variants`: the model's belief (see
