@@ -106,3 +106,42 @@ fn real_pages_read_at_any_angle_and_mirrored() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn locate_places_the_page_as_the_full_read_does_without_reading_it() {
+    let opts = ReadOptions::default();
+    for name in ["td3_passport", "td1_card", "td3_passport_portrait"] {
+        let page = image::open(common::repo_path(&format!("fixtures/pages/{name}.png")))
+            .unwrap()
+            .to_luma8();
+        for deg in [0.0, 33.0, 90.0, 180.0, 250.0] {
+            let img = common::rotate_ccw(&page, deg, 255);
+            let full = read(&img).document;
+            let quick = common::reader()
+                .locate(&img, &opts)
+                .unwrap()
+                .unwrap_or_else(|| panic!("{name} at {deg}: not located"));
+            assert!(
+                common::angle_diff(quick.tilt, full.tilt) < 1.0,
+                "{name} at {deg}: tilt {} against {}",
+                quick.tilt,
+                full.tilt
+            );
+            // The same corners, within 2% of the page's width (TD2 and TD3 pages have
+            // the same shape in MRZ units, so guessing TD3 for two lines costs little).
+            let (q, f) = (quick.quad.unwrap(), full.quad.unwrap());
+            let width = ((f[1][0] - f[0][0]).powi(2) + (f[1][1] - f[0][1]).powi(2)).sqrt();
+            for (a, b) in q.iter().zip(&f) {
+                let d = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+                assert!(
+                    d < 0.02 * width,
+                    "{name} at {deg}: corner {a:?} against {b:?}"
+                );
+            }
+        }
+    }
+    let blank = image::open(common::repo_path("fixtures/pages/blank_page.png"))
+        .unwrap()
+        .to_luma8();
+    assert_eq!(common::reader().locate(&blank, &opts).unwrap(), None);
+}

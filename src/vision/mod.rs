@@ -279,7 +279,7 @@ impl Reader {
         let probe = block.longest_line();
         let mut outcome = BlockRead::Nothing;
         for variants in stages {
-            let tried = self.probe(gray, probe, &variants)?;
+            let tried = self.probe(gray, &[probe], &variants)?;
             let top = tried[0].belief;
             for (
                 rank,
@@ -428,25 +428,35 @@ impl Reader {
         Ok(frames?)
     }
 
-    /// Reads the middle of a line in each of `variants`: the model's belief (see
-    /// [`recognize::Frames::belief`]) in each reading, most believed first.
+    /// Reads the middle of each of `lines` in each of `variants` (one model run): the
+    /// model's belief (see [`recognize::Frames::belief`]) in each reading, averaged over
+    /// the lines, most believed first.
     fn probe(
         &self,
         gray: &image::GrayImage,
-        line: &LineGeom,
+        lines: &[&LineGeom],
         variants: &[Variant],
     ) -> Result<Vec<Probe>, VisionError> {
         let crops: Vec<_> = variants
             .iter()
-            .map(|&v| recognize::crop_middle(gray, line, v, PROBE_FRACTION))
+            .flat_map(|&v| {
+                lines
+                    .iter()
+                    .map(move |l| recognize::crop_middle(gray, l, v, PROBE_FRACTION))
+            })
             .collect();
         let frames = self.run_model(&crops)?;
         let mut probes: Vec<Probe> = variants
             .iter()
-            .zip(&frames)
+            .zip(frames.chunks(lines.len().max(1)))
             .map(|(&variant, f)| Probe {
                 variant,
-                belief: f.belief(),
+                belief: f.iter().map(|f| f.belief()).sum::<f32>() / f.len() as f32,
+                mrz_like: f.iter().any(|f| {
+                    f.greedy_text()
+                        .chars()
+                        .any(|c| c == '<' || c.is_ascii_digit())
+                }),
             })
             .collect();
         probes.sort_by(|a, b| b.belief.total_cmp(&a.belief));
@@ -454,8 +464,9 @@ impl Reader {
     }
 
     /// Where the document lies, without reading its MRZ: the first candidate block whose
-    /// probe the model clearly believes to be MRZ text read one way round, with the page
-    /// quad estimated from the lines' geometry. About a quarter of the cost of a read
+    /// probe the model clearly believes to be MRZ text read one way round (and which
+    /// holds a filler or a digit, unlike uppercase prose), with the page quad estimated
+    /// from the lines' geometry. About a quarter of the cost of a read
     /// (detection and one small model run).
     ///
     /// Mirrors are not told apart (the probe cannot, see [`Reader::read_gray`]): the
@@ -468,12 +479,24 @@ impl Reader {
     ) -> Result<Option<DocumentInfo>, VisionError> {
         for block in candidate_blocks(gray, opts).iter().take(LOCATE_BLOCKS) {
             let block = refine_block(gray, block);
-            let line = block.longest_line();
-            let tried = self.probe(gray, line, &direct_variants(opts))?;
-            let (best, second) = (&tried[0], &tried[1]);
-            if best.belief < LOCATE_BELIEF || best.belief - second.belief <= AMBIGUOUS_BELIEF {
+            // The longest line first; every line when that does not settle it (the
+            // middle of a line can be all fillers, which read the same either way
+            // round, as on Czech passports' first line).
+            let clear = |tried: &[Probe]| {
+                tried[0].mrz_like
+                    && tried[0].belief >= LOCATE_BELIEF
+                    && tried[0].belief - tried[1].belief > AMBIGUOUS_BELIEF
+            };
+            let variants = direct_variants(opts);
+            let mut tried = self.probe(gray, &[block.longest_line()], &variants)?;
+            if !clear(&tried) && block.lines.len() > 1 {
+                let lines: Vec<&LineGeom> = block.lines.iter().collect();
+                tried = self.probe(gray, &lines, &variants)?;
+            }
+            if !clear(&tried) {
                 continue;
             }
+            let best = &tried[0];
             // Three lines are a TD1 card. Two lines may be TD3, TD2 or a visa: their
             // pages are the same size measured in MRZ widths (within 3%), so TD3 does.
             let format = if block.lines.len() == 3 {
@@ -535,6 +558,10 @@ struct Probe {
     variant: Variant,
     /// Mean peak probability of the characters read (0..1).
     belief: f32,
+    /// Whether the text read holds a filler or a digit, as a quarter of an MRZ line
+    /// nearly always does and uppercase prose does not (which the model reads with
+    /// as much belief).
+    mrz_like: bool,
 }
 
 /// The readings tried first: upright and upside down (mirrored when the caller says the

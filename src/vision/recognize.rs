@@ -284,6 +284,18 @@ impl Frames {
         segs
     }
 
+    /// The greedy decoding's text: each character at its peak frame.
+    pub fn greedy_text(&self) -> String {
+        self.segments()
+            .iter()
+            .filter_map(|s| {
+                let row = self.row(s.peak_frame);
+                let best = (1..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b]))?;
+                ALPHABET.get(best - 1).map(|&c| c as char)
+            })
+            .collect()
+    }
+
     /// Number of characters a greedy decoding finds.
     pub fn greedy_len(&self) -> usize {
         self.segments().len()
