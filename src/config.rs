@@ -71,6 +71,9 @@ pub struct SignzyConfig {
     /// `PV_SIGNZY_FILE_TTL_SECS`: lifetime of an uploaded file sent without a valid `ttl`,
     /// and of face crops (Signzy's persist default, 30 s).
     pub file_ttl_secs: u64,
+    /// `PV_SIGNZY_MAX_IDENTITIES`: identities kept in memory at most; past it, creating
+    /// one answers 503 (none is dropped to make room).
+    pub max_identities: usize,
 }
 
 /// One account of the Signzy-compatible API.
@@ -105,6 +108,7 @@ impl fmt::Debug for SignzyConfig {
             .field("users", &self.users)
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("file_ttl_secs", &self.file_ttl_secs)
+            .field("max_identities", &self.max_identities)
             .finish()
     }
 }
@@ -238,6 +242,9 @@ impl Config {
         }
         if let Some(v) = env("PV_SIGNZY_FILE_TTL_SECS") {
             self.signzy.file_ttl_secs = parsed("PV_SIGNZY_FILE_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("PV_SIGNZY_MAX_IDENTITIES") {
+            self.signzy.max_identities = parsed("PV_SIGNZY_MAX_IDENTITIES", &v)?;
         }
         if let Some(v) = env("PV_SIGNZY_USERS") {
             self.signzy.users = split_list(&v)

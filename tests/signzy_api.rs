@@ -39,7 +39,10 @@ fn detector() -> &'static FaceDetector {
 fn config(allow: &[&str]) -> Config {
     let mut c = Config::default();
     c.server.public_url = PUBLIC.into();
-    c.server.data_dir = std::env::temp_dir().join(format!("pv-signzy-{}", uuid::Uuid::new_v4()));
+    // Under cargo's scratch folder for integration tests (target/tmp), not /tmp: the
+    // routers live as long as the test process, so nothing could remove them after use.
+    c.server.data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("signzy-{}", uuid::Uuid::new_v4()));
     c.server.fetch_allow = allow.iter().map(|s| s.to_string()).collect();
     c.signzy.users = vec![
         SignzyUser {
@@ -783,4 +786,37 @@ async fn login_tokens_expire_after_their_ttl() {
             .status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+#[tokio::test]
+async fn identities_past_the_configured_number_answer_503_and_keep_the_others() {
+    let mut c = config(&[]);
+    c.signzy.max_identities = 2;
+    let app = server::build_app(c, reader());
+    let (_, _, first, first_token) = identity(&app, json!([])).await;
+    identity(&app, json!([])).await;
+    let (token, patron) = {
+        let l = login(&app, "alice", "alice-pw").await.json();
+        (
+            l["id"].as_str().unwrap().to_string(),
+            l["userId"].as_str().unwrap().to_string(),
+        )
+    };
+    let body = json!({"type": "passport", "email": "a@example.com", "images": []});
+    let full = send(
+        &app,
+        post_json(
+            &format!("/api/v2/patrons/{patron}/identities"),
+            &body,
+            Some(&token),
+        ),
+    )
+    .await;
+    assert_eq!(full.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(full.json()["error"]["code"], "IDENTITY_STORE_FULL");
+    // The first identity is still there: a task on it is answered, not 404.
+    let snoop = json!({"service": "Identity", "itemId": first, "accessToken": first_token,
+        "task": "faceExtraction", "essentials": {}});
+    let a = send(&app, post_json("/api/v2/snoops", &snoop, None)).await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.json());
 }

@@ -52,6 +52,11 @@ pub enum SignzyError {
     TooLarge,
     #[error("the server is busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// 503: the in-memory identity store holds `signzy.max_identities` already.
+    #[error(
+        "this server holds as many identities as it is configured to keep ({0}); none was created"
+    )]
+    IdentitiesFull(usize),
     #[error("the request took longer than its time limit")]
     Timeout,
     #[error("internal server error")]
@@ -84,6 +89,11 @@ impl SignzyError {
             NotReadable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Error", "NOT_READABLE"),
             TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Error", "PAYLOAD_TOO_LARGE"),
             Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "Error", "SERVER_BUSY"),
+            IdentitiesFull(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Error",
+                "IDENTITY_STORE_FULL",
+            ),
             Timeout => (StatusCode::GATEWAY_TIMEOUT, "Error", "TIMEOUT"),
             Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "INTERNAL_ERROR"),
         }

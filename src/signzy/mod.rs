@@ -87,6 +87,7 @@ pub struct Signzy {
     store: Option<Store>,
     fetch: FetchPolicy,
     token_ttl: Duration,
+    max_identities: usize,
     next_result_id: AtomicU64,
 }
 
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         store,
         fetch: FetchPolicy::new(cfg.server.fetch_allow.clone()),
         token_ttl: Duration::from_secs(cfg.signzy.token_ttl_secs),
+        max_identities: cfg.signzy.max_identities,
         next_result_id: AtomicU64::new(1000),
     });
     let upload_limit = cfg.server.max_upload_bytes.max(MAX_INPUT_BYTES * 2);
@@ -376,11 +378,13 @@ async fn create_identity(
         images: images.clone(),
         callback_url: m.get("callbackUrl").cloned().unwrap_or(Value::Null),
     };
-    ctx.sz
-        .identities
-        .lock()
-        .expect("identities lock")
-        .insert(id.clone(), identity);
+    {
+        let mut identities = ctx.sz.identities.lock().expect("identities lock");
+        if identities.len() >= ctx.sz.max_identities {
+            return Err(SignzyError::IdentitiesFull(ctx.sz.max_identities));
+        }
+        identities.insert(id.clone(), identity);
+    }
     m.insert("images".into(), json!(images));
     m.insert("autoRecognition".into(), json!([]));
     m.insert("verification".into(), json!([]));
