@@ -372,11 +372,17 @@ pub fn cmd_eval(
             misses.push(format!("{}: got {:?} want {:?}", r.file, got, r.mrz_lines));
         }
         if per_image {
+            let st = &report.stages;
             eprintln!(
-                "{} {} {:.1} ms",
+                "{} {} {:.1} ms (decode {:.1}, detect {:.1}, recognise {:.1} of which model {:.1} in {} runs)",
                 if ok { "ok  " } else { "MISS" },
                 r.file,
-                report.elapsed_ms
+                report.elapsed_ms,
+                st.decode_ms,
+                st.detect_ms,
+                st.recognise_ms,
+                st.model_ms,
+                st.model_runs
             );
         }
     }
