@@ -23,11 +23,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
     let mut color = DynamicImage::from_decoder(decoder)
         .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
     color.apply_orientation(orientation);
-    let gray = match &color {
-        DynamicImage::ImageLuma8(g) => g.clone(),
-        DynamicImage::ImageRgb8(rgb) => super::geom::luma_of_rgb(rgb),
-        other => other.to_luma8(),
-    };
+    let gray = luma_of(&color);
     Ok(Decoded {
         gray,
         color,
@@ -47,19 +43,23 @@ pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<GrayImage, VisionErr
         Some(gray) => gray,
         // PNGs, and JPEGs the luma path does not take (CMYK, or damage that the full
         // decoder reports with its own message).
-        None => {
-            let color = DynamicImage::from_decoder(decoder)
-                .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
-            match color {
-                DynamicImage::ImageLuma8(g) => g,
-                DynamicImage::ImageRgb8(rgb) => super::geom::luma_of_rgb(&rgb),
-                other => other.to_luma8(),
-            }
-        }
+        None => luma_of(
+            &DynamicImage::from_decoder(decoder)
+                .map_err(|e| VisionError::CorruptImage(e.to_string()))?,
+        ),
     };
     let mut gray = DynamicImage::ImageLuma8(gray);
     gray.apply_orientation(orientation);
     Ok(gray.into_luma8())
+}
+
+/// The luma of a decoded image (BT.601 weights, as a JPEG's luma channel has them).
+fn luma_of(image: &DynamicImage) -> GrayImage {
+    match image {
+        DynamicImage::ImageLuma8(g) => g.clone(),
+        DynamicImage::ImageRgb8(rgb) => super::geom::luma_of_rgb(rgb),
+        other => other.to_luma8(),
+    }
 }
 
 /// The luma channel of a JPEG of `w` x `h` pixels (already checked against the pixel

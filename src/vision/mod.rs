@@ -478,8 +478,8 @@ impl Reader {
     /// Where the document lies, without reading its MRZ: the first candidate block whose
     /// probe the model clearly believes to be MRZ text read one way round (and which
     /// holds a filler or a digit, unlike uppercase prose), with the page quad estimated
-    /// from the lines' geometry. About a quarter of the cost of a read
-    /// (detection and one small model run).
+    /// from the lines' geometry. About half the cost of a read: detection and one small
+    /// model run (two when the longest line leaves the orientation open).
     ///
     /// Mirrors are not told apart (the probe cannot, see [`Reader::read_gray`]): the
     /// answer assumes the image is not mirrored (or is, with `opts.flip`). None when no
