@@ -150,14 +150,14 @@ pub fn read_bytes(
     let mut decode_ms = 0.0;
     let result = (|| {
         let Some(det) = faces else {
-            // Luma only: all the MRZ read needs.
-            let gray = vision::image_io::decode_gray(bytes, opts.max_pixels)?;
-            decode_ms = start.elapsed().as_secs_f64() * 1000.0;
-            return reader.read_gray(&gray, opts);
+            // Luma first: all most MRZ reads need.
+            let reading = reader.read_bytes(bytes, opts)?;
+            decode_ms = reading.timings.decode_ms;
+            return Ok(reading);
         };
         let decoded = vision::image_io::decode(bytes, opts.max_pixels)?;
         decode_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let reading = reader.read_gray(&decoded.gray, opts)?;
+        let reading = reader.read_decoded(&decoded, opts)?;
         face = vision::face::find_portrait(det, &decoded.color, &reading.document)?.map(
             |p| json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score}),
         );
@@ -238,6 +238,10 @@ pub struct Truth {
     pub image_width: f32,
     #[serde(default)]
     pub image_height: f32,
+    /// What makes the image hard, one bucket per axis (`font: ocrb`, `overprint: stamp`),
+    /// as `training/challenge.py` records it; `eval` reports accuracy per axis and bucket.
+    #[serde(default)]
+    pub factors: std::collections::BTreeMap<String, String>,
 }
 
 /// Loads a ground-truth file: its records, and the folder their `file` paths are
@@ -269,6 +273,10 @@ pub fn cmd_eval(
     let mut by_type: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     let mut by_doc: std::collections::BTreeMap<String, bool> = Default::default();
     let mut by_folder: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
+    let mut by_factor: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, (u32, u32)>,
+    > = Default::default();
     let mut misses = Vec::new();
     let (mut face_hits, mut face_total, mut face_false, mut face_quick) = (0, 0, 0, 0);
     for r in &records {
@@ -355,6 +363,15 @@ pub fn cmd_eval(
         let f = by_folder.entry(folder).or_default();
         f.0 += u32::from(ok);
         f.1 += 1;
+        for (axis, bucket) in &r.factors {
+            let f = by_factor
+                .entry(axis.clone())
+                .or_default()
+                .entry(bucket.clone())
+                .or_default();
+            f.0 += u32::from(ok);
+            f.1 += 1;
+        }
         let key = r.mrz_lines.join("\n");
         let e = by_doc.entry(key).or_insert(true);
         *e &= ok;
@@ -401,6 +418,10 @@ pub fn cmd_eval(
         "exact_documents": docs_exact,
         "by_type": by_type.iter().map(|(k, (a, b))| (k.clone(), json!(format!("{a}/{b}")))).collect::<serde_json::Map<_, _>>(),
         "by_folder": by_folder.iter().map(|(k, (a, b))| (k.clone(), json!([a, b]))).collect::<serde_json::Map<_, _>>(),
+        // Exact reads per axis and bucket of the images' `factors` (the synthetic challenge set).
+        "by_factor": by_factor.iter().map(|(axis, buckets)| {
+            (axis.clone(), buckets.iter().map(|(k, (a, b))| (k.clone(), json!(format!("{a}/{b}")))).collect::<serde_json::Map<_, _>>().into())
+        }).collect::<serde_json::Map<_, Value>>(),
         "char_error_rate": if char_total > 0 { char_errors as f64 / char_total as f64 } else { 0.0 },
         "validity_flag_right": format!("{valid_right}/{valid_total}"),
         "faces_found": if faces.is_some() { json!(format!("{face_hits}/{face_total}")) } else { Value::Null },
@@ -471,7 +492,7 @@ pub fn cmd_bench(
     dir: &Path,
     rounds: usize,
 ) -> anyhow::Result<Value> {
-    use image::{imageops, GrayImage};
+    use image::imageops;
     let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -509,11 +530,9 @@ pub fn cmd_bench(
     for _ in 0..rounds.max(1) {
         for (_, bytes) in &pages {
             let t0 = Instant::now();
-            let gray: GrayImage = vision::image_io::decode_gray(bytes, opts.max_pixels)?;
-            let t1 = Instant::now();
-            let reading = reader.read_gray(&gray, &opts)?;
+            let reading = reader.read_bytes(bytes, &opts)?;
             let t2 = Instant::now();
-            decode.push((t1 - t0).as_secs_f64() * 1e3);
+            decode.push(reading.timings.decode_ms);
             detect.push(reading.timings.detect_ms);
             read.push(reading.timings.recognise_ms);
             model.push(reading.timings.model_ms);

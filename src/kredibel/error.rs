@@ -29,7 +29,8 @@ pub enum KredibelError {
     Validation(FieldErrors),
     #[error("Invalid base64 encoding.")]
     InvalidBase64,
-    /// The bytes are not a JPEG or PNG that can be decoded.
+    /// The bytes are not an image of a supported format (JPEG, PNG, BMP, TIFF, WebP) that
+    /// can be decoded.
     #[error("Invalid image: {0}")]
     InvalidImage(String),
     /// Over the size limit in bytes (decoded or body) or in pixels.

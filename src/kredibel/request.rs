@@ -10,6 +10,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::error::{FieldErrors, KredibelError};
+use crate::vision::image_io::{self, ImageKind};
 
 /// The JSON body, parsed but not yet validated (the key may be inside it).
 pub struct JsonBody(pub Value);
@@ -149,7 +150,8 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, PERMIS
 
 /// Decodes the `image` field: base64 in the standard or URL-safe alphabet, padding optional,
 /// whitespace anywhere ignored, a `data:...;base64,` prefix allowed. Then checks the size
-/// (at most `max_bytes` decoded) and that it is a JPEG or PNG by its signature.
+/// (at most `max_bytes` decoded) and that it is an image the reader decodes, by its
+/// signature.
 pub fn decode_image(image: &str, max_bytes: usize) -> Result<Vec<u8>, KredibelError> {
     let mut text = image.trim_start();
     if text
@@ -175,12 +177,11 @@ pub fn decode_image(image: &str, max_bytes: usize) -> Result<Vec<u8>, KredibelEr
     if bytes.len() > max_bytes {
         return Err(too_large(max_bytes));
     }
-    let jpeg = bytes.starts_with(&[0xFF, 0xD8, 0xFF]);
-    let png = bytes.starts_with(b"\x89PNG\r\n\x1a\n");
-    if !(jpeg || png) {
-        return Err(KredibelError::InvalidImage(
-            "only JPEG and PNG images are supported".into(),
-        ));
+    if ImageKind::sniff(&bytes).is_none() {
+        return Err(KredibelError::InvalidImage(format!(
+            "only {} images are supported",
+            image_io::SUPPORTED
+        )));
     }
     Ok(bytes)
 }

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::error::KredibelError;
-use crate::vision::mrz::{self, CalendarDate, CheckResult, Format, Repair};
+use crate::vision::mrz::{self, CalendarDate, CheckResult, Format, Repair, Violation};
 use crate::vision::{Failure, Reading};
 
 #[derive(Clone, Debug, Serialize)]
@@ -80,6 +80,7 @@ pub struct MrzReport {
     pub valid: bool,
     pub confidence: f32,
     pub repairs: Vec<Repair>,
+    pub violations: Vec<Violation>,
 }
 
 /// Maps a reading to the vendor's result, or to the vendor's error for it: no MRZ is
@@ -150,6 +151,7 @@ pub fn passport_data(
             valid: m.valid,
             confidence: m.confidence,
             repairs: m.repairs,
+            violations: m.violations,
         },
     })
 }

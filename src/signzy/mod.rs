@@ -530,16 +530,17 @@ async fn load_stored(
     .map_err(|_| SignzyError::Internal)?
 }
 
-/// JPEG or PNG bytes of the input: images as they are, a PDF's page image.
+/// The image bytes of the input: images as they are, a PDF's page image.
 fn page_bytes(bytes: Vec<u8>, max_pixels: u64) -> Result<Vec<u8>, SignzyError> {
     match storage::sniff(&bytes) {
-        Some("image/jpeg") | Some("image/png") => Ok(bytes),
         Some("application/pdf") => {
             pdf::page_image(&bytes, max_pixels).map_err(|e| SignzyError::BadRequest(e.to_string()))
         }
-        _ => Err(SignzyError::BadRequest(
-            "the file is not a JPEG, PNG or PDF".into(),
-        )),
+        Some(_) => Ok(bytes),
+        None => Err(SignzyError::BadRequest(format!(
+            "the file is not a {} image or a PDF",
+            image_io::SUPPORTED
+        ))),
     }
 }
 

@@ -120,12 +120,11 @@ pub fn extension(mimetype: &str) -> Option<&'static str> {
     }
 }
 
-/// The MIME type of bytes, by content: JPEG, PNG or PDF.
+/// The MIME type of bytes, by content: an image the reader decodes
+/// ([`ImageKind`](crate::vision::image_io::ImageKind)) or a PDF.
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
+    if let Some(kind) = crate::vision::image_io::ImageKind::sniff(bytes) {
+        Some(kind.mime())
     } else if bytes.len() >= 5
         && bytes[..bytes.len().min(1024)]
             .windows(5)

@@ -77,14 +77,38 @@ struct Blob {
     area: f32,
 }
 
-/// Finds MRZ candidates, best first. Returns an empty list when nothing MRZ-like is seen.
+/// The finest working scale: the long side of a large image is taken down to this at
+/// most when the usual scale finds nothing (MRZ characters of 6 to 8 pixels on a photo of
+/// 2000 pixels or more would shrink below the 4 pixels a component needs).
+const FINE_MAX_SIDE: u32 = 2000;
+
+/// The working long sides, in pixels, to look at an image of `(w, h)` pixels with, in
+/// order: the usual one, and a finer one for images larger than it.
+pub fn work_sides((w, h): (u32, u32)) -> Vec<u32> {
+    let long = w.max(h);
+    let usual = long.clamp(WORK_MIN_SIDE, WORK_MAX_SIDE);
+    let fine = long.min(FINE_MAX_SIDE);
+    if fine > usual * 5 / 4 {
+        vec![usual, fine]
+    } else {
+        vec![usual]
+    }
+}
+
+/// Finds MRZ candidates at the usual working scale, best first. Returns an empty list when
+/// nothing MRZ-like is seen.
 pub fn find_mrz_candidates(gray: &GrayImage) -> Vec<Candidate> {
+    find_mrz_candidates_at(gray, work_sides(gray.dimensions())[0])
+}
+
+/// Finds MRZ candidates with the image's long side scaled to `target` pixels (see
+/// [`work_sides`]), best first; line geometry in the image's own pixels.
+pub fn find_mrz_candidates_at(gray: &GrayImage, target: u32) -> Vec<Candidate> {
     let (w, h) = gray.dimensions();
     let long = w.max(h);
     if long < 16 {
         return Vec::new();
     }
-    let target = long.clamp(WORK_MIN_SIDE, WORK_MAX_SIDE);
     let scale = target as f32 / long as f32;
     let work;
     let work_ref = if (scale - 1.0).abs() < 1e-3 {
@@ -333,8 +357,9 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
             .map(|&i| blobs[i].u + 0.5 * blobs[i].along)
             .fold(f32::MIN, f32::max);
         let len = u1 - u0;
-        // An MRZ line holds 30 to 44 characters at a pitch of about one character height.
-        if len < 18.0 * char_h || len > 70.0 * char_h {
+        // An MRZ line holds 30 to 44 characters at a pitch of about one character height
+        // (OCR-B), up to 1.6 in the wide-pitch faces some issuers print.
+        if len < 18.0 * char_h || len > 80.0 * char_h {
             continue;
         }
         // Least-squares axis through the centroids of the full-height characters, so
@@ -365,7 +390,12 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
             })
             .collect();
         spans.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let max_gap = 0.9 * char_h;
+        // The line's own spacing sets the bar: wide-pitch faces leave gaps of about one
+        // character height between every pair of glyphs.
+        let mut gaps: Vec<f32> = spans.windows(2).map(|p| p[1].0 - p[0].1).collect();
+        gaps.sort_by(f32::total_cmp);
+        let typical_gap = gaps.get(gaps.len() / 2).copied().unwrap_or(0.0);
+        let max_gap = (0.9 * char_h).max(2.5 * typical_gap);
         while spans.len() > 8 && spans[1].0 - spans[0].1 > max_gap {
             spans.remove(0);
         }

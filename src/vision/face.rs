@@ -26,7 +26,7 @@ use rten_tensor::NdTensor;
 use serde::Serialize;
 
 use super::runtime::ModelError;
-use super::DocumentInfo;
+use super::types::DocumentInfo;
 
 /// The BlazeFace ONNX weights, compiled in: the full-range 256x256 model.
 pub static EMBEDDED_FACE_MODEL: &[u8] =

@@ -287,6 +287,65 @@ pub fn luma_of_rgb(rgb: &image::RgbImage) -> GrayImage {
     GrayImage::from_raw(rgb.width(), rgb.height(), data).expect("buffer matches size")
 }
 
+/// An MRZ as page geometry needs it, in displayed-image pixels.
+#[derive(Clone, Copy, Debug)]
+pub struct MrzPlacement {
+    /// A point on the first line's axis.
+    pub first_axis: [f32; 2],
+    /// A point on the last line's axis.
+    pub last_axis: [f32; 2],
+    /// The centre of the last line's ink.
+    pub last_centre: [f32; 2],
+    /// The last line's ink length, first to last glyph edge.
+    pub last_length: f32,
+    /// Unit vector of the reading direction (left to right as the document reads).
+    pub reading: (f32, f32),
+}
+
+/// A document's page size in millimetres and its MRZ line length in characters (ICAO
+/// 9303: 85.6 x 54 for TD1, 105 x 74 for TD2 and MRV-B, 125 x 88 for TD3, 120 x 80 for
+/// MRV-A).
+#[derive(Clone, Copy, Debug)]
+pub struct PageSize {
+    pub w_mm: f32,
+    pub h_mm: f32,
+    pub chars: f32,
+}
+
+/// Page corners (top-left, top-right, bottom-right, bottom-left as the document reads)
+/// from ICAO 9303 dimensions: the MRZ is centred across the page with its last line's
+/// centre about 5 mm above the bottom edge, at a pitch of 2.54 mm a character.
+pub fn page_quad(mrz: &MrzPlacement, page: PageSize) -> [[f32; 2]; 4] {
+    let (rx, ry) = mrz.reading;
+    // Down the page: from the first line towards the last, or the reading direction
+    // turned clockwise when the MRZ has a single line.
+    let (mut nx, mut ny) = (
+        mrz.last_axis[0] - mrz.first_axis[0],
+        mrz.last_axis[1] - mrz.first_axis[1],
+    );
+    let along = nx * rx + ny * ry;
+    nx -= along * rx;
+    ny -= along * ry;
+    let norm = (nx * nx + ny * ny).sqrt();
+    let (nx, ny) = if norm > 1e-3 {
+        (nx / norm, ny / norm)
+    } else {
+        (-ry, rx)
+    };
+    let px_per_mm = mrz.last_length / ((page.chars - 0.4) * 2.54);
+    let [mx, my] = mrz.last_centre;
+    let bottom = 5.0 * px_per_mm;
+    let top = bottom - page.h_mm * px_per_mm;
+    let half = 0.5 * page.w_mm * px_per_mm;
+    let corner = |a: f32, d: f32| [mx + a * rx + d * nx, my + a * ry + d * ny];
+    [
+        corner(-half, top),
+        corner(half, top),
+        corner(half, bottom),
+        corner(-half, bottom),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,13 @@
 //! Decoding with limits, and EXIF orientation.
+//!
+//! Formats are told by their content, never by a file name or a declared type: a passport
+//! reader's BMP saved as `.jpg` decodes as the BMP it is.
 
 use std::io::Cursor;
 
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Limits};
 
-use super::VisionError;
+use super::types::VisionError;
 
 /// A decoded image as it is displayed: EXIF orientation already applied.
 pub struct Decoded {
@@ -16,7 +19,63 @@ pub struct Decoded {
     pub exif_orientation: u8,
 }
 
-/// Decodes JPEG or PNG bytes, refusing images whose header claims more than `max_pixels`
+/// The image formats the reader decodes: what document scanners, passport readers and
+/// phones produce (HEIC stays out: no pure-Rust decoder).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageKind {
+    Jpeg,
+    Png,
+    Bmp,
+    Tiff,
+    WebP,
+}
+
+impl ImageKind {
+    /// The format of `bytes` by its signature; None for anything else.
+    pub fn sniff(bytes: &[u8]) -> Option<ImageKind> {
+        let kind = match bytes {
+            [0xff, 0xd8, 0xff, ..] => ImageKind::Jpeg,
+            [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', ..] => ImageKind::Png,
+            // "BM" and a file size field; the DIB header size (12 to 124) tells it from
+            // text that starts with "BM".
+            [b'B', b'M', _, _, _, _, _, _, _, _, _, _, _, _, h, 0, 0, 0, ..]
+                if (12..=124).contains(h) =>
+            {
+                ImageKind::Bmp
+            }
+            [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => ImageKind::Tiff,
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => ImageKind::WebP,
+            _ => return None,
+        };
+        Some(kind)
+    }
+
+    /// The MIME type.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageKind::Jpeg => "image/jpeg",
+            ImageKind::Png => "image/png",
+            ImageKind::Bmp => "image/bmp",
+            ImageKind::Tiff => "image/tiff",
+            ImageKind::WebP => "image/webp",
+        }
+    }
+
+    fn format(self) -> image::ImageFormat {
+        match self {
+            ImageKind::Jpeg => image::ImageFormat::Jpeg,
+            ImageKind::Png => image::ImageFormat::Png,
+            ImageKind::Bmp => image::ImageFormat::Bmp,
+            ImageKind::Tiff => image::ImageFormat::Tiff,
+            ImageKind::WebP => image::ImageFormat::WebP,
+        }
+    }
+}
+
+/// What the error messages name as supported.
+pub const SUPPORTED: &str = "JPEG, PNG, BMP, TIFF or WebP";
+
+/// Decodes an image (see [`ImageKind`]), refusing images whose header claims more than `max_pixels`
 /// before any pixel is decoded (so a 100000x100000 header costs nothing).
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
     let (decoder, orientation) = open(bytes, max_pixels)?;
@@ -31,7 +90,7 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
     })
 }
 
-/// Decodes only the luma of JPEG or PNG bytes, as displayed (EXIF orientation applied),
+/// Decodes only the luma of an image, as displayed (EXIF orientation applied),
 /// with the checks of [`decode`]: all an MRZ read needs. A colour JPEG gives its luma
 /// channel straight from the decoder, which skips the chroma transforms, upsampling and
 /// colour conversion (about a third of the decode).
@@ -54,10 +113,22 @@ pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<GrayImage, VisionErr
 }
 
 /// The luma of a decoded image (BT.601 weights, as a JPEG's luma channel has them).
+/// 16-bit images are scaled to 8 bits; images with an alpha channel are shown over white
+/// paper, as a viewer shows them (a scan's transparent margin is not black ink).
 fn luma_of(image: &DynamicImage) -> GrayImage {
     match image {
         DynamicImage::ImageLuma8(g) => g.clone(),
         DynamicImage::ImageRgb8(rgb) => super::geom::luma_of_rgb(rgb),
+        other if other.color().has_alpha() => {
+            let rgba = other.to_rgba8();
+            let over_white = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                let [r, g, b, a] = rgba.get_pixel(x, y).0;
+                let a = u16::from(a);
+                let mix = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+                image::Rgb([mix(r), mix(g), mix(b)])
+            });
+            super::geom::luma_of_rgb(&over_white)
+        }
         other => other.to_luma8(),
     }
 }
@@ -81,7 +152,7 @@ fn jpeg_luma(bytes: &[u8], w: u32, h: u32) -> Option<GrayImage> {
     GrayImage::from_raw(w, h, pixels)
 }
 
-/// Checks the format and the pixel limit, and opens a decoder; returns it with the
+/// Checks the format (by content) and the pixel limit, and opens a decoder; returns it with the
 /// EXIF orientation to apply.
 fn open(
     bytes: &[u8],
@@ -90,17 +161,10 @@ fn open(
     if bytes.is_empty() {
         return Err(VisionError::UnsupportedImage("the input is empty".into()));
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| VisionError::UnsupportedImage(e.to_string()))?;
-    match reader.format() {
-        Some(image::ImageFormat::Jpeg) | Some(image::ImageFormat::Png) => {}
-        _ => {
-            return Err(VisionError::UnsupportedImage(
-                "not a JPEG or PNG image".into(),
-            ))
-        }
-    }
+    let kind = ImageKind::sniff(bytes)
+        .ok_or_else(|| VisionError::UnsupportedImage(format!("not a {SUPPORTED} image")))?;
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    reader.set_format(kind.format());
     // Checked from the header bytes first: decoders read further than the header before
     // they report dimensions, so a header-only bomb would otherwise look truncated.
     if let Some((w, h)) = header_dimensions(bytes) {
@@ -135,6 +199,36 @@ fn open(
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
     Ok((decoder, orientation))
+}
+
+/// A pixel whose channels differ by more than this is coloured ink or paper, not grey.
+const COLOURED: u8 = 48;
+
+/// The ink view of a colour image: per pixel the brightest of its channels, so that
+/// saturated coloured ink (a red stamp, a blue annotation box, a marker circle) turns as
+/// light as the paper it is on while black print stays black. None when the image has no
+/// colour to remove (grey images, or colour images with fewer than 1 in 2000 coloured
+/// pixels), where it would only repeat the luma.
+pub fn ink_of(color: &DynamicImage) -> Option<GrayImage> {
+    if !color.color().has_color() {
+        return None;
+    }
+    let owned;
+    let rgb = match color {
+        DynamicImage::ImageRgb8(rgb) => rgb,
+        other => {
+            owned = other.to_rgb8();
+            &owned
+        }
+    };
+    let mut coloured = 0usize;
+    let ink = GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+        let [r, g, b] = rgb.get_pixel(x, y).0;
+        let (hi, lo) = (r.max(g).max(b), r.min(g).min(b));
+        coloured += usize::from(hi - lo > COLOURED);
+        image::Luma([hi])
+    });
+    (coloured * 2000 >= ink.as_raw().len()).then_some(ink)
 }
 
 /// Width and height as a PNG's IHDR or a JPEG's start-of-frame marker states them, read

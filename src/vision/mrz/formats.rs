@@ -59,6 +59,12 @@ pub enum FieldKind {
     Sex,
     /// One letter per position: `A` alphabetic, `N` numeric, `X` alphanumeric.
     Mask(&'static str),
+    /// A document code: the first character one of `first`, the second alphabetic, or
+    /// alphanumeric when `digit_second` (cards: US permanent resident cards print `C1`).
+    Code {
+        first: &'static str,
+        digit_second: bool,
+    },
 }
 
 /// The character class of one position, after resolving masks; check digits have their own.
@@ -70,17 +76,23 @@ pub enum CharClass {
     Sex,
     /// `0`-`9`, or `<` (allowed over an all-filler field and in a TD1/TD2 long document number).
     CheckDigit,
+    /// One of these letters, never the filler: the first character of a document code.
+    OneOf(&'static str),
 }
 
 impl CharClass {
     /// Whether `c` may stand in a position of this class.
     pub fn allows(self, c: char) -> bool {
+        if let CharClass::OneOf(letters) = self {
+            return letters.contains(c);
+        }
         c == '<'
             || match self {
                 CharClass::Alpha => c.is_ascii_uppercase(),
                 CharClass::Numeric | CharClass::CheckDigit => c.is_ascii_digit(),
                 CharClass::AlphaNum => c.is_ascii_uppercase() || c.is_ascii_digit(),
                 CharClass::Sex => matches!(c, 'F' | 'M' | 'X'),
+                CharClass::OneOf(_) => false,
             }
     }
 }
@@ -93,6 +105,14 @@ impl FieldKind {
             FieldKind::Numeric => CharClass::Numeric,
             FieldKind::AlphaNum => CharClass::AlphaNum,
             FieldKind::Sex => CharClass::Sex,
+            FieldKind::Code { first, .. } if offset == 0 => CharClass::OneOf(first),
+            FieldKind::Code { digit_second, .. } => {
+                if digit_second {
+                    CharClass::AlphaNum
+                } else {
+                    CharClass::Alpha
+                }
+            }
             FieldKind::Mask(mask) => match mask.as_bytes().get(offset) {
                 Some(b'A') => CharClass::Alpha,
                 Some(b'N') => CharClass::Numeric,
@@ -162,14 +182,30 @@ const fn row(
     }
 }
 
-// The second character of a TD1/TD2 document code is the issuer's choice and real cards print
-// digits there (US permanent resident cards: `C1`), so only the first is alphabetic.
-const CARD_CODE: FieldKind = Mask("AX");
+// Document codes (Doc 9303 Parts 4 to 7): passports `P` (and `I` on Slovak 2x44 ID cards),
+// cards `I`, `A` or `C`, visas `V`. The second character of a TD1/TD2 code is the issuer's
+// choice and real cards print digits there (US permanent resident cards: `C1`).
+const CARD_CODE: FieldKind = FieldKind::Code {
+    first: "ACI",
+    digit_second: true,
+};
+const PASSPORT_CODE: FieldKind = FieldKind::Code {
+    first: "PI",
+    digit_second: false,
+};
+const VISA_CODE: FieldKind = FieldKind::Code {
+    first: "V",
+    digit_second: false,
+};
+const FRENCH_CODE: FieldKind = FieldKind::Code {
+    first: "I",
+    digit_second: false,
+};
 
 /// TD3 (Part 4, Appendix to section 4): passports.
 pub const TD3_FIELDS: &[FieldSpec] = &[
     //  field                 line start len  kind      check
-    row(F::DocumentCode, 0, 0, 2, Alpha, None),
+    row(F::DocumentCode, 0, 0, 2, PASSPORT_CODE, None),
     row(F::IssuingState, 0, 2, 3, Alpha, None),
     row(F::Name, 0, 5, 39, Alpha, None),
     row(F::DocumentNumber, 1, 0, 9, AlphaNum, Some(9)),
@@ -210,7 +246,7 @@ pub const TD1_FIELDS: &[FieldSpec] = &[
 
 /// MRV-A (Part 7): visas on a 44-character line; no composite.
 pub const MRVA_FIELDS: &[FieldSpec] = &[
-    row(F::DocumentCode, 0, 0, 2, Alpha, None),
+    row(F::DocumentCode, 0, 0, 2, VISA_CODE, None),
     row(F::IssuingState, 0, 2, 3, Alpha, None),
     row(F::Name, 0, 5, 39, Alpha, None),
     row(F::DocumentNumber, 1, 0, 9, AlphaNum, Some(9)),
@@ -223,7 +259,7 @@ pub const MRVA_FIELDS: &[FieldSpec] = &[
 
 /// MRV-B (Part 7): visas on a 36-character line; no composite.
 pub const MRVB_FIELDS: &[FieldSpec] = &[
-    row(F::DocumentCode, 0, 0, 2, Alpha, None),
+    row(F::DocumentCode, 0, 0, 2, VISA_CODE, None),
     row(F::IssuingState, 0, 2, 3, Alpha, None),
     row(F::Name, 0, 5, 31, Alpha, None),
     row(F::DocumentNumber, 1, 0, 9, AlphaNum, Some(9)),
@@ -240,7 +276,7 @@ pub const MRVB_FIELDS: &[FieldSpec] = &[
 /// check digit, the given names (14), the birth date with its check digit, the sex and a
 /// composite over both lines. It has no nationality or expiry field.
 pub const FRENCH_ID_FIELDS: &[FieldSpec] = &[
-    row(F::DocumentCode, 0, 0, 2, Alpha, None),
+    row(F::DocumentCode, 0, 0, 2, FRENCH_CODE, None),
     row(F::IssuingState, 0, 2, 3, Alpha, None),
     row(F::Surname, 0, 5, 25, Alpha, None),
     row(F::OptionalData, 0, 30, 6, AlphaNum, None),

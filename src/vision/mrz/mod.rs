@@ -117,7 +117,8 @@ pub struct Mrz {
     /// The final text, one string per line, exactly as printed (after repairs, for
     /// [`parse_read`]).
     pub lines: Vec<String>,
-    /// Every check digit confirms its field.
+    /// Every check digit confirms its field and no character breaks a field's rules
+    /// (see [`Mrz::violations`]).
     pub valid: bool,
     /// Geometric mean of the chosen characters' probabilities, 0..=1.
     pub confidence: f32,
@@ -127,7 +128,24 @@ pub struct Mrz {
     pub checks: Vec<CheckResult>,
     /// Every position whose final character differs from the recogniser's top-1.
     pub repairs: Vec<Repair>,
+    /// Characters that a field's rules refuse and no repair could replace: a document code
+    /// that is not its format's, a letter in a date, a sex other than F, M, X or `<`.
+    pub violations: Vec<Violation>,
     pub fields: Fields,
+}
+
+/// One character a field's rules refuse (see [`Mrz::violations`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// 0-based line index.
+    pub line: usize,
+    /// 0-based column.
+    pub column: usize,
+    pub field: formats::FieldName,
+    /// The character as read (and printed, as far as the reader can tell).
+    pub found: char,
+    /// What the position may hold, in words (`one of A, C, I`, `a digit or <`).
+    pub allowed: String,
 }
 
 /// The fields of an MRZ. Text fields have their fillers stripped (leading and trailing `<`
@@ -334,6 +352,7 @@ fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
         .iter()
         .map(|s| s.evaluate(&grid))
         .collect();
+    let violations = violations(layout, &grid);
 
     let mut repairs = Vec::new();
     let mut log_sum = 0.0f64;
@@ -361,18 +380,57 @@ fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
     Mrz {
         format: layout.format,
         lines: grid.iter().map(|l| l.iter().collect()).collect(),
-        valid: checks.iter().all(|c| c.ok),
+        valid: checks.iter().all(|c| c.ok) && violations.is_empty(),
         confidence: (log_sum / count.max(1) as f64).exp() as f32,
         min_confidence: min,
         checks,
         repairs,
+        violations,
         fields: fields::extract(layout, &grid),
     }
+}
+
+/// The characters of `grid` that break the rules of their field, where real documents do not
+/// bend them: the document code's first letter, dates and sex. (Names and state codes may hold
+/// digits on real documents, `132` on Romanian cards, so they are not held to their class.)
+fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
+    use formats::{CharClass, FieldName};
+    let mut out = Vec::new();
+    for (l, line) in layout.position_classes().iter().enumerate() {
+        for (c, &(class, group)) in line.iter().enumerate() {
+            let Some(field) = group.map(|g| layout.fields[g].name) else {
+                continue;
+            };
+            let allowed = match (class, field) {
+                (CharClass::OneOf(letters), _) => {
+                    let list: Vec<String> = letters.chars().map(String::from).collect();
+                    format!("one of {}", list.join(", "))
+                }
+                (CharClass::Sex, _) => "F, M, X or <".to_string(),
+                (CharClass::Numeric, FieldName::BirthDate | FieldName::ExpiryDate) => {
+                    "a digit or <".to_string()
+                }
+                _ => continue,
+            };
+            let found = grid[l][c];
+            if !class.allows(found) {
+                out.push(Violation {
+                    line: l,
+                    column: c,
+                    field,
+                    found,
+                    allowed,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use formats::FieldName;
 
     const UTO_TD3: [&str; 2] = [
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -392,6 +450,80 @@ mod tests {
             line.positions[col].push(Candidate { ch, prob: p });
         }
         line
+    }
+
+    /// ICAO 9303 Part 5's TD1 specimen.
+    const UTO_TD1: [&str; 3] = [
+        "I<UTOD231458907<<<<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<6",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
+
+    #[test]
+    fn a_document_code_outside_its_format_s_letters_takes_the_alternative_that_fits() {
+        // `I` crossed by a vertical print, read as `Z` with `I` as the runner-up.
+        let mut lines = read(&UTO_TD1);
+        lines[0] = read_with_alternatives(&UTO_TD1[0].replacen('I', "Z", 1), &[(0, 'I', 0.2)]);
+        let m = parse_read(&lines).unwrap();
+        assert_eq!(m.lines[0], UTO_TD1[0]);
+        assert!(m.valid && m.violations.is_empty());
+        assert_eq!(m.repairs[0].reason, RepairReason::FieldType);
+        // `1` for `I` is a known confusion: repaired without an alternative.
+        let mut lines = read(&UTO_TD1);
+        lines[0] = ReadLine::from_text_with_prob(&UTO_TD1[0].replacen('I', "1", 1), 0.9);
+        let m = parse_read(&lines).unwrap();
+        assert_eq!(m.fields.document_code, "I");
+    }
+
+    #[test]
+    fn a_document_code_no_alternative_can_fix_is_not_valid() {
+        // Every check digit passes (none covers the document code), but `Z` is no card's.
+        let mut lines = read(&UTO_TD1);
+        lines[0] = ReadLine::from_text(&UTO_TD1[0].replacen('I', "Z", 1));
+        let m = parse_read(&lines).unwrap();
+        assert!(m.checks.iter().all(|c| c.ok));
+        assert!(!m.valid);
+        assert_eq!(m.lines[0], UTO_TD1[0].replacen('I', "Z", 1));
+        let v = &m.violations[0];
+        assert_eq!(
+            (v.line, v.column, v.field, v.found),
+            (0, 0, FieldName::DocumentCode, 'Z')
+        );
+        assert_eq!(v.allowed, "one of A, C, I");
+        // The same holds for text given as printed.
+        let m = parse_text(&[&UTO_TD3[0].replacen('P', "Q", 1), UTO_TD3[1]]).unwrap();
+        assert!(!m.valid && m.violations.len() == 1);
+    }
+
+    #[test]
+    fn every_format_takes_its_own_document_codes() {
+        for (lines, code) in [
+            (vec![UTO_TD3[0], UTO_TD3[1]], "P"),
+            (UTO_TD1.to_vec(), "I"),
+            (
+                vec![
+                    "C1USAPUBLIC<<JOHN<<<<<<<<<<<<<<<<<<<",
+                    "D231458907USA7408122M1204159<<<<<<<8",
+                ],
+                "C1",
+            ),
+        ] {
+            let m = parse_text(&lines).unwrap();
+            assert!(m.violations.is_empty(), "{code}: {:?}", m.violations);
+            assert_eq!(m.fields.document_code, code);
+        }
+    }
+
+    #[test]
+    fn a_letter_left_in_a_date_makes_the_mrz_invalid() {
+        // `Y` has no digit among its alternatives or confusions.
+        let line2 = UTO_TD3[1].replacen("740812", "74Y812", 1);
+        let m = parse_read(&read(&[UTO_TD3[0], &line2])).unwrap();
+        assert!(!m.valid);
+        assert!(m
+            .violations
+            .iter()
+            .any(|v| v.field == FieldName::BirthDate && v.found == 'Y'));
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! The quick look: where the page lies without reading its MRZ ([`Reader::locate`]),
+//! and the portrait search built on it ([`Reader::find_portrait`]).
+
+use super::detect::{self, LineGeom};
+use super::face;
+use super::image_io;
+use super::mrz;
+use super::reader::{
+    candidate_blocks, direct_variants, document_info, refine_block, Probe, Reader, AMBIGUOUS_BELIEF,
+};
+use super::types::{DocumentInfo, ReadOptions, VisionError};
+
+/// The least probe belief for [`Reader::locate`] to place a page without reading it:
+/// above the [`MIN_BELIEF`] for reading, as a wrong placement costs a portrait search.
+/// Measured on ../shared/data/real: MRZ lines read the right way score above 0.8.
+const LOCATE_BELIEF: f32 = 0.85;
+
+/// Blocks [`Reader::locate`] probes before leaving the page to a full read (the MRZ
+/// block is nearly always the first).
+const LOCATE_BLOCKS: usize = 2;
+
+impl Reader {
+    /// Where the document lies, without reading its MRZ: the first candidate block whose
+    /// probe the model clearly believes to be MRZ text read one way round (and which
+    /// holds a filler or a digit, unlike uppercase prose), with the page quad estimated
+    /// from the lines' geometry. About half the cost of a read: detection and one small
+    /// model run (two when the longest line leaves the orientation open).
+    ///
+    /// Mirrors are not told apart (the probe cannot, see [`Reader::read_gray`]): the
+    /// answer assumes the image is not mirrored (or is, with `opts.flip`). None when no
+    /// block reads clearly enough; a full read may still find the document.
+    pub fn locate(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+    ) -> Result<Option<DocumentInfo>, VisionError> {
+        let work_side = detect::work_sides(gray.dimensions())[0];
+        for block in candidate_blocks(gray, opts, work_side)
+            .iter()
+            .take(LOCATE_BLOCKS)
+        {
+            let block = refine_block(gray, block);
+            // The longest line first; every line when that does not settle it (the
+            // middle of a line can be all fillers, which read the same either way
+            // round, as on Czech passports' first line).
+            let clear = |tried: &[Probe]| {
+                tried[0].mrz_like
+                    && tried[0].belief >= LOCATE_BELIEF
+                    && tried[0].belief - tried[1].belief > AMBIGUOUS_BELIEF
+            };
+            let variants = direct_variants(opts);
+            let mut tried = self.probe(gray, &[block.longest_line()], &variants)?;
+            if !clear(&tried) && block.lines.len() > 1 {
+                let lines: Vec<&LineGeom> = block.lines.iter().collect();
+                tried = self.probe(gray, &lines, &variants)?;
+            }
+            if !clear(&tried) {
+                continue;
+            }
+            let best = &tried[0];
+            // Three lines are a TD1 card. Two lines may be TD3, TD2 or a visa: their
+            // pages are the same size measured in MRZ widths (within 3%), so TD3 does.
+            let format = if block.lines.len() == 3 {
+                mrz::Format::TD1
+            } else {
+                mrz::Format::TD3
+            };
+            let mut lines = block.lines.clone();
+            if best.variant.reverses_line_order() {
+                lines.reverse();
+            }
+            return Ok(Some(document_info(&lines, best.variant, format)));
+        }
+        Ok(None)
+    }
+
+    /// Finds the holder's portrait: first on the page that [`Reader::locate`] places
+    /// (the portrait zone only), and when that finds nothing, on the page a full read
+    /// places, with every fallback of [`face::find_portrait`]. The document answered is
+    /// the one the portrait was found on; `detected: false` means no page was found.
+    pub fn find_portrait(
+        &self,
+        detector: &face::FaceDetector,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+    ) -> Result<PortraitSearch, VisionError> {
+        let rgb = &*face::as_rgb(&decoded.color);
+        if let Some(document) = self.locate(&decoded.gray, opts)? {
+            if let Some(portrait) = face::find_portrait_in_zone(detector, rgb, &document)? {
+                return Ok(PortraitSearch {
+                    document,
+                    portrait: Some(portrait),
+                    read_in_full: false,
+                });
+            }
+        }
+        let reading = self.read_decoded(decoded, opts)?;
+        let portrait = face::find_portrait_rgb(detector, rgb, &reading.document)?;
+        Ok(PortraitSearch {
+            document: reading.document,
+            portrait,
+            read_in_full: true,
+        })
+    }
+}
+
+/// What [`Reader::find_portrait`] found.
+#[derive(Clone, Debug)]
+pub struct PortraitSearch {
+    /// The page the search used (`detected: false` when there was none).
+    pub document: DocumentInfo,
+    pub portrait: Option<face::Portrait>,
+    /// Whether the MRZ had to be read in full to place the page (the quick look failed).
+    pub read_in_full: bool,
+}

@@ -1,0 +1,534 @@
+//! [`Reader`]: the line model, loaded once, and the read pipeline around it: candidate
+//! blocks from [`detect`](super::detect), each probed for its orientation, read line by
+//! line and parsed, until one gives a valid (or certainly read) MRZ.
+
+use super::detect::{self, Candidate as Block, LineGeom};
+use super::geom;
+use super::image_io;
+use super::mrz;
+use super::recognize::{self, Variant};
+use super::runtime::{self, LineModel, ModelError};
+use super::types::{DocumentInfo, Failure, ReadOptions, Reading, Timings, VisionError};
+
+thread_local! {
+    /// Line-model runs and milliseconds on this thread so far. A read runs on one thread,
+    /// so the difference over a read is that read's own, however many run side by side.
+    static MODEL_TALLY: std::cell::Cell<(u32, f64)> = const { std::cell::Cell::new((0, 0.0)) };
+}
+
+/// The reader: the line model, loaded once, and the pipeline around it.
+pub struct Reader {
+    model: Box<dyn LineModel>,
+}
+
+/// At most this many MRZ candidate blocks are read per image; the best-scoring MRZ
+/// block is nearly always first (measured on ../shared/data/real).
+const MAX_BLOCKS: usize = 6;
+
+/// The least belief (mean peak probability of the characters read in the probe) for a
+/// block to be read in full; see [`recognize::Frames::belief`].
+const MIN_BELIEF: f32 = 0.6;
+
+/// Probe beliefs closer than this to the best are ambiguous, and those readings are read
+/// in full too until check digits settle it (a Croatian specimen of all zeros scores
+/// 0.93 to 0.95 in all four orientations).
+pub(super) const AMBIGUOUS_BELIEF: f32 = 0.05;
+
+/// Share of the longest line read to decide which way round the text is: about 11
+/// glyphs of a TD3 line, which the model reads confidently the right way and less so
+/// the wrong way; a quarter of the cost of the whole line per orientation.
+pub(super) const PROBE_FRACTION: f32 = 0.25;
+
+impl Reader {
+    pub fn new(model: Box<dyn LineModel>) -> Self {
+        Self { model }
+    }
+
+    /// Loads the ONNX line model from a file.
+    pub fn load(path: &std::path::Path) -> Result<Self, ModelError> {
+        Ok(Self::new(Box::new(runtime::RtenLineModel::load(path)?)))
+    }
+
+    /// Decodes and reads an encoded image: its luma first (all most reads need), and when
+    /// that gives no settled MRZ, the colour image's ink view (see [`Reader::read_decoded`]).
+    pub fn read_bytes(&self, bytes: &[u8], opts: &ReadOptions) -> Result<Reading, VisionError> {
+        let t = std::time::Instant::now();
+        let gray = image_io::decode_gray(bytes, opts.max_pixels)?;
+        let mut decode_ms = t.elapsed().as_secs_f64() * 1e3;
+        let mut reading = self.read_gray(&gray, opts)?;
+        if !settled(&reading) {
+            let t = std::time::Instant::now();
+            let ink = image_io::decode(bytes, opts.max_pixels)
+                .ok()
+                .and_then(|d| image_io::ink_of(&d.color));
+            decode_ms += t.elapsed().as_secs_f64() * 1e3;
+            if let Some(ink) = ink {
+                reading = better(reading, self.read_gray(&ink, opts)?);
+            }
+        }
+        reading.timings.decode_ms = decode_ms;
+        Ok(reading)
+    }
+
+    /// Reads a decoded image: its luma, and when that gives no settled MRZ (valid, or read
+    /// with certainty), its ink view ([`image_io::ink_of`]: coloured stamps, marker circles
+    /// and annotation boxes over the MRZ fade to paper there), keeping the better reading.
+    pub fn read_decoded(
+        &self,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+    ) -> Result<Reading, VisionError> {
+        let reading = self.read_gray(&decoded.gray, opts)?;
+        if settled(&reading) {
+            return Ok(reading);
+        }
+        match image_io::ink_of(&decoded.color) {
+            Some(ink) => Ok(better(reading, self.read_gray(&ink, opts)?)),
+            None => Ok(reading),
+        }
+    }
+
+    /// Reads a decoded grayscale image (as displayed): the candidate blocks the detector
+    /// finds at its working scale, and when none gives a settled MRZ on an image larger
+    /// than that scale, the blocks found at a finer one (small print on a large photo).
+    pub fn read_gray(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+    ) -> Result<Reading, VisionError> {
+        let t0 = std::time::Instant::now();
+        let before = MODEL_TALLY.get();
+        let mut detect_ms = 0.0;
+        let mut best: Option<(f32, Reading)> = None;
+        let mut saw_text = false;
+        'scales: for work_side in detect::work_sides(gray.dimensions()) {
+            let t = std::time::Instant::now();
+            let blocks = candidate_blocks(gray, opts, work_side);
+            detect_ms += t.elapsed().as_secs_f64() * 1e3;
+            for block in blocks.iter().take(MAX_BLOCKS) {
+                let (variant, lines, mrz) = match self.read_block(gray, block, opts)? {
+                    BlockRead::Nothing => continue,
+                    BlockRead::MrzLike => {
+                        saw_text = true;
+                        continue;
+                    }
+                    BlockRead::Mrz(v, l, m) => (v, l, *m),
+                };
+                let score = score(&mrz);
+                let done = (mrz.valid && mrz.confidence > 0.5) || certain(&mrz);
+                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                    let document = document_info(&lines, variant, mrz.format);
+                    best = Some((
+                        score,
+                        Reading {
+                            mrz: Some(mrz),
+                            document,
+                            failure: None,
+                            timings: Timings::default(),
+                        },
+                    ));
+                }
+                if done {
+                    break 'scales;
+                }
+            }
+        }
+        let mut reading = match best {
+            Some((_, r)) => r,
+            None => Reading {
+                mrz: None,
+                document: DocumentInfo::default(),
+                failure: Some(if saw_text {
+                    Failure::ParsingFailed
+                } else {
+                    Failure::TextNotFound
+                }),
+                timings: Timings::default(),
+            },
+        };
+        reading.timings = Timings {
+            decode_ms: 0.0,
+            detect_ms,
+            recognise_ms: t0.elapsed().as_secs_f64() * 1e3 - detect_ms,
+            model_runs: MODEL_TALLY.get().0 - before.0,
+            model_ms: MODEL_TALLY.get().1 - before.1,
+        };
+        Ok(reading)
+    }
+
+    /// Reads one candidate block: decides which way round it reads (and whether it is
+    /// mirrored) from the model's belief in a piece of its longest line, then reads
+    /// every line in the likeliest orientation, and in the next one when that does not
+    /// give a valid MRZ.
+    fn read_block(
+        &self,
+        gray: &image::GrayImage,
+        block: &Block,
+        opts: &ReadOptions,
+    ) -> Result<BlockRead, VisionError> {
+        let direct = direct_variants(opts);
+        // Mirrored OCR-B still looks like text to the model (many glyphs are symmetric),
+        // so the probe cannot rule a mirror out: when the direct readings give no valid
+        // MRZ, the mirrored ones are probed and read too, and check digits decide.
+        let mut stages = vec![direct];
+        if opts.check_mirror {
+            stages.push(direct.map(Variant::mirror));
+        }
+        let block = &refine_block(gray, block);
+        let probe = block.longest_line();
+        let mut outcome = BlockRead::Nothing;
+        for variants in stages {
+            let tried = self.probe(gray, &[probe], &variants)?;
+            let top = tried[0].belief;
+            for (
+                rank,
+                &Probe {
+                    variant, belief, ..
+                },
+            ) in tried.iter().enumerate()
+            {
+                // Below this the crop is not MRZ text to the model (measured on
+                // ../shared/data/real: MRZ lines read the right way score above 0.8).
+                if belief < MIN_BELIEF {
+                    break;
+                }
+                // The second reading only while the probe cannot tell the two apart:
+                // text of symmetric glyphs (0, O, 8, H, X, I) reads as well either way.
+                if rank >= 1 && top - belief > AMBIGUOUS_BELIEF {
+                    break;
+                }
+                match self.read_lines(gray, block, variant)? {
+                    BlockRead::Mrz(v, lines, m) => {
+                        if m.valid || certain(&m) {
+                            return Ok(BlockRead::Mrz(v, lines, m));
+                        }
+                        let better = match &outcome {
+                            BlockRead::Mrz(_, _, best) => m.confidence > best.confidence,
+                            _ => true,
+                        };
+                        if better {
+                            outcome = BlockRead::Mrz(v, lines, m);
+                        }
+                    }
+                    BlockRead::MrzLike => {
+                        if matches!(outcome, BlockRead::Nothing) {
+                            outcome = BlockRead::MrzLike;
+                        }
+                    }
+                    BlockRead::Nothing => {}
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Reads all lines of a block in one orientation and parses them.
+    fn read_lines(
+        &self,
+        gray: &image::GrayImage,
+        block: &Block,
+        variant: Variant,
+    ) -> Result<BlockRead, VisionError> {
+        let mut lines = block.lines.clone();
+        if variant.reverses_line_order() {
+            lines.reverse();
+        }
+        let crops: Vec<_> = lines
+            .iter()
+            .map(|l| recognize::crop_line(gray, l, variant))
+            .collect();
+        let frames = self.run_model(&crops)?;
+        let mut subsets: Vec<Vec<usize>> = vec![(0..lines.len()).collect()];
+        if lines.len() == 3 {
+            subsets.push(vec![1, 2]);
+            subsets.push(vec![0, 1]);
+        }
+        let mut outcome = BlockRead::Nothing;
+        for subset in subsets {
+            let mean_len = subset
+                .iter()
+                .map(|&i| frames[i].greedy_len())
+                .sum::<usize>() as f32
+                / subset.len() as f32;
+            let n = match subset.len() {
+                3 => 30,
+                _ if mean_len < 40.0 => 36,
+                _ => 44,
+            };
+            let read: Option<Vec<_>> = subset.iter().map(|&i| frames[i].decode_exact(n)).collect();
+            let Some(read) = read else { continue };
+            if read.iter().any(|l| l.top_text().contains("<<<")) {
+                outcome = BlockRead::MrzLike;
+            }
+            if let Ok(m) = mrz::parse_read(&read) {
+                if plausible(&m) {
+                    let geoms = subset.iter().map(|&i| lines[i].clone()).collect();
+                    return Ok(BlockRead::Mrz(variant, geoms, Box::new(m)));
+                }
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+/// The block with each line's centre and character height measured from its ink. All
+/// lines get the tallest line's height: a line of mostly '<' fillers (half a capital's
+/// height) would otherwise measure short.
+pub(super) fn refine_block(gray: &image::GrayImage, block: &Block) -> Block {
+    let mut lines: Vec<LineGeom> = block
+        .lines
+        .iter()
+        .map(|l| recognize::refine_line(gray, l))
+        .collect();
+    let h = lines.iter().map(|l| l.char_h).fold(0.0, f32::max);
+    for l in &mut lines {
+        l.char_h = h;
+    }
+    Block {
+        lines,
+        score: block.score,
+    }
+}
+
+/// What one block held.
+enum BlockRead {
+    /// Not text the model can read.
+    Nothing,
+    /// MRZ-like text (filler runs) that no format accepts.
+    MrzLike,
+    /// An MRZ, read in this orientation from these lines (first line first).
+    Mrz(Variant, Vec<LineGeom>, Box<mrz::Mrz>),
+}
+
+/// Every character of a read at least this probable: the read is what is printed, and
+/// failing check digits are the document's own. Measured on ../shared/data/real: the five
+/// documents printed with wrong check digits read with every character at 0.956 or more;
+/// the two misreads in the set have a character at 0.78 and at 0.01.
+const CERTAIN_MIN_CONFIDENCE: f32 = 0.95;
+
+/// Whether a plausible read needs no other orientation or block tried (it would only be
+/// looking for a valid MRZ that a misprinted document does not have).
+fn certain(m: &mrz::Mrz) -> bool {
+    plausible(m) && m.min_confidence >= CERTAIN_MIN_CONFIDENCE
+}
+
+/// A block whose characters are this probable on (geometric) average, none below
+/// [`CLEAN_MIN_CONFIDENCE`], is read cleanly: what it says is printed there, whatever its
+/// check digits say. The least confident of the five misprinted documents in
+/// ../shared/data/real reads at 0.99 average and 0.956 minimum; the misreads there have a
+/// character under 0.8, which the check digits must then confirm.
+const CLEAN_CONFIDENCE: f32 = 0.9;
+const CLEAN_MIN_CONFIDENCE: f32 = 0.5;
+
+/// Whether a parse is an MRZ rather than other text forced into an MRZ layout: every
+/// check digit passes; or the model is fairly sure of the text, at least one check digit
+/// passes and the birth date is made of digits; or the block is read cleanly. Both of the
+/// last need a filler run (`<<`), which every MRZ has and prose does not. Documents printed with wrong check digits
+/// pass the second test (all five such images in ../shared/data/real do), documents
+/// outside ICAO's rules (a pre-ICAO `C1` card, national check-digit schemes) the third:
+/// both come back as printed with `valid: false`. Printed prose read as an MRZ fails all
+/// three (the chance that random text passes one check and has a six-digit birth date is
+/// about 10% x 1%).
+fn plausible(m: &mrz::Mrz) -> bool {
+    if m.valid {
+        return true;
+    }
+    let dob_digits = m
+        .fields
+        .birth_date
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '<');
+    // A name's separator, or the fillers after it: every MRZ has a run of them.
+    let filler_run = m.lines.iter().any(|l| l.contains("<<"));
+    if m.confidence >= 0.6 && dob_digits && filler_run && m.checks.iter().any(|c| c.ok) {
+        return true;
+    }
+    m.confidence >= CLEAN_CONFIDENCE && m.min_confidence >= CLEAN_MIN_CONFIDENCE && filler_run
+}
+
+/// How good a reading is: valid first, then confidence.
+fn score(m: &mrz::Mrz) -> f32 {
+    m.confidence + if m.valid { 1.0 } else { 0.0 }
+}
+
+/// Whether a reading needs no other view of the image: its MRZ is valid, or read with
+/// certainty (a misprinted document).
+fn settled(r: &Reading) -> bool {
+    r.mrz
+        .as_ref()
+        .is_some_and(|m| (m.valid && m.confidence > 0.5) || certain(m))
+}
+
+/// The better of two readings of one image (an MRZ over none, then by [`score`]; text
+/// seen over nothing), with the time of both.
+fn better(a: Reading, b: Reading) -> Reading {
+    let rank = |r: &Reading| match &r.mrz {
+        Some(m) => 2.0 + score(m),
+        None => f32::from(u8::from(r.failure == Some(Failure::ParsingFailed))),
+    };
+    let timings = a.timings.plus(&b.timings);
+    let mut best = if rank(&b) > rank(&a) { b } else { a };
+    best.timings = timings;
+    best
+}
+
+impl Reader {
+    pub(super) fn run_model(
+        &self,
+        crops: &[recognize::Crop],
+    ) -> Result<Vec<recognize::Frames>, VisionError> {
+        let t = std::time::Instant::now();
+        let frames = recognize::run_batch(self.model.as_ref(), crops);
+        let (runs, ms) = MODEL_TALLY.get();
+        MODEL_TALLY.set((runs + 1, ms + t.elapsed().as_secs_f64() * 1e3));
+        Ok(frames?)
+    }
+
+    /// Reads the middle of each of `lines` in each of `variants` (one model run): the
+    /// model's belief (see [`recognize::Frames::belief`]) in each reading, averaged over
+    /// the lines, most believed first.
+    pub(super) fn probe(
+        &self,
+        gray: &image::GrayImage,
+        lines: &[&LineGeom],
+        variants: &[Variant],
+    ) -> Result<Vec<Probe>, VisionError> {
+        let crops: Vec<_> = variants
+            .iter()
+            .flat_map(|&v| {
+                lines
+                    .iter()
+                    .map(move |l| recognize::crop_middle(gray, l, v, PROBE_FRACTION))
+            })
+            .collect();
+        let frames = self.run_model(&crops)?;
+        let mut probes: Vec<Probe> = variants
+            .iter()
+            .zip(frames.chunks(lines.len().max(1)))
+            .map(|(&variant, f)| Probe {
+                variant,
+                belief: f.iter().map(|f| f.belief()).sum::<f32>() / f.len() as f32,
+                mrz_like: f.iter().any(|f| {
+                    f.greedy_text()
+                        .chars()
+                        .any(|c| c == '<' || c.is_ascii_digit())
+                }),
+            })
+            .collect();
+        probes.sort_by(|a, b| b.belief.total_cmp(&a.belief));
+        Ok(probes)
+    }
+}
+
+/// The model's view of the middle of a line read one way.
+pub(super) struct Probe {
+    pub variant: Variant,
+    /// Mean peak probability of the characters read (0..1).
+    pub belief: f32,
+    /// Whether the text read holds a filler or a digit, as a quarter of an MRZ line
+    /// nearly always does and uppercase prose does not (which the model reads with
+    /// as much belief).
+    pub mrz_like: bool,
+}
+
+/// The readings tried first: upright and upside down (mirrored when the caller says the
+/// image is).
+pub(super) fn direct_variants(opts: &ReadOptions) -> [Variant; 2] {
+    if opts.flip {
+        [Variant::Mirror, Variant::MirrorRot180]
+    } else {
+        [Variant::Upright, Variant::Rot180]
+    }
+}
+
+/// MRZ candidate blocks found with the image's long side scaled to `work_side` pixels,
+/// most MRZ-like first; only nearly horizontal ones unless `opts.find_document`.
+pub(super) fn candidate_blocks(
+    gray: &image::GrayImage,
+    opts: &ReadOptions,
+    work_side: u32,
+) -> Vec<Block> {
+    let mut blocks = detect::find_mrz_candidates_at(gray, work_side);
+    if !opts.find_document {
+        // "As it lies": text within 15 degrees of horizontal.
+        blocks.retain(|b| b.lines[0].dx.abs() > 0.966);
+    }
+    blocks
+}
+
+/// Tilt, mirror flag and estimated page corners from the MRZ lines as read (first line
+/// first) and the reading variant.
+pub(super) fn document_info(
+    lines: &[LineGeom],
+    variant: Variant,
+    format: mrz::Format,
+) -> DocumentInfo {
+    let first = &lines[0];
+    let last = &lines[lines.len() - 1];
+    let (rx, ry) = variant.reading_direction(first.dx, first.dy);
+    let mirrored = variant.mirrored();
+    // Image y points down, so counterclockwise angles use -y.
+    let tilt = if mirrored {
+        (-ry).atan2(-rx)
+    } else {
+        (-ry).atan2(rx)
+    }
+    .to_degrees()
+    .rem_euclid(360.0);
+    let tilt = if tilt >= 359.995 { 0.0 } else { tilt };
+    // Centre of the last line's ink, along its axis.
+    let mid = 0.5 * (last.u0 + last.u1);
+    DocumentInfo {
+        detected: true,
+        quad: Some(geom::page_quad(
+            &geom::MrzPlacement {
+                first_axis: [first.cx, first.cy],
+                last_axis: [last.cx, last.cy],
+                last_centre: [last.cx + mid * last.dx, last.cy + mid * last.dy],
+                last_length: last.length(),
+                reading: (rx, ry),
+            },
+            page_size(format),
+        )),
+        tilt,
+        mirrored,
+    }
+}
+
+/// The page size of `format` (ICAO 9303; the French card is ID-1 sized).
+fn page_size(format: mrz::Format) -> geom::PageSize {
+    use mrz::Format::*;
+    let (w_mm, h_mm, chars) = match format {
+        TD1 => (85.6, 54.0, 30.0),
+        TD2 => (105.0, 74.0, 36.0),
+        FrenchId => (85.6, 54.0, 36.0),
+        TD3 => (125.0, 88.0, 44.0),
+        MRVA => (120.0, 80.0, 44.0),
+        MRVB => (105.0, 74.0, 36.0),
+    };
+    geom::PageSize { w_mm, h_mm, chars }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mrz::ReadLine;
+
+    const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    // ICAO's specimen with its composite check digit printed wrong (4 for 0).
+    const MISPRINTED: &str = "L898902C36UTO7408122F1204159ZE184226B<<<<<14";
+
+    #[test]
+    fn a_misprinted_document_read_with_certainty_ends_the_search() {
+        let sure = [ReadLine::from_text(LINE1), ReadLine::from_text(MISPRINTED)];
+        let m = mrz::parse_read(&sure).unwrap();
+        assert!(!m.valid && certain(&m));
+        // One doubtful character, and the reader goes on looking for a valid reading.
+        let doubtful = [
+            ReadLine::from_text(LINE1),
+            ReadLine::from_text_with_prob(MISPRINTED, 0.7),
+        ];
+        let m = mrz::parse_read(&doubtful).unwrap();
+        assert!(!m.valid && !certain(&m));
+    }
+}

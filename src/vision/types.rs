@@ -1,0 +1,141 @@
+//! Shared types of the vision core: options in, readings and errors out.
+
+use serde::Serialize;
+
+use super::mrz;
+use super::runtime::ModelError;
+
+/// Default refusal threshold for decoded image size: 40 megapixels.
+pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
+
+/// Errors that stop a read before any vision work: the input is not a usable image, or
+/// the model failed. "No MRZ found" is not an error but a [`Failure`].
+#[derive(Debug, thiserror::Error)]
+pub enum VisionError {
+    #[error("unsupported image: {0}")]
+    UnsupportedImage(String),
+    #[error("corrupt or truncated image: {0}")]
+    CorruptImage(String),
+    #[error("image is {width}x{height} pixels, more than the limit of {max_pixels}")]
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    #[error(transparent)]
+    Model(#[from] ModelError),
+}
+
+impl VisionError {
+    /// A short machine-readable name for the error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VisionError::UnsupportedImage(_) => "unsupported_image",
+            VisionError::CorruptImage(_) => "corrupt_image",
+            VisionError::TooLarge { .. } => "image_too_large",
+            VisionError::Model(_) => "model_failure",
+        }
+    }
+}
+
+/// How to read an image.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    /// Look for the document at any angle (true), or read it as it lies with its text
+    /// roughly horizontal, upright or upside down (false).
+    pub find_document: bool,
+    /// Mirror the image before reading (for inputs known to be mirrored).
+    pub flip: bool,
+    /// Also try mirrored readings, and report whether the image is mirrored.
+    pub check_mirror: bool,
+    /// Refuse images with more pixels than this before decoding them.
+    pub max_pixels: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            find_document: true,
+            flip: false,
+            check_mirror: true,
+            max_pixels: DEFAULT_MAX_PIXELS,
+        }
+    }
+}
+
+/// Where the document is and how it lies.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct DocumentInfo {
+    /// True when an MRZ was located (the page is found through it).
+    pub detected: bool,
+    /// The document's corners, top-left, top-right, bottom-right, bottom-left as the
+    /// document reads, in displayed-image pixels. Estimated from the MRZ's position and
+    /// the ICAO 9303 page size of its format; may fall outside the image.
+    pub quad: Option<[[f32; 2]; 4]>,
+    /// Counterclockwise rotation of the document from upright, degrees, 0 <= tilt < 360
+    /// (180 when upside down). For a mirrored image, the rotation once the mirror is
+    /// undone by a horizontal flip.
+    pub tilt: f32,
+    /// True when the image shows the document mirrored left to right.
+    pub mirrored: bool,
+}
+
+/// Why a read found no MRZ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// No MRZ-like text anywhere in the image.
+    TextNotFound,
+    /// MRZ-like lines were found but no format accepts what was read.
+    ParsingFailed,
+}
+
+impl Failure {
+    pub fn message(self) -> &'static str {
+        match self {
+            Failure::TextNotFound => "no machine-readable zone was found in the image",
+            Failure::ParsingFailed => {
+                "machine-readable text was found but it fits no ICAO 9303 format"
+            }
+        }
+    }
+}
+
+/// The result of reading one image.
+#[derive(Clone, Debug)]
+pub struct Reading {
+    pub mrz: Option<mrz::Mrz>,
+    pub document: DocumentInfo,
+    pub failure: Option<Failure>,
+    /// Where the time went, for benchmarks.
+    pub timings: Timings,
+}
+
+/// Wall-clock time per stage of one read, in milliseconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Timings {
+    /// Decoding the image (by [`Reader::read_bytes`](super::Reader::read_bytes); the
+    /// colour decode of its ink view included).
+    pub decode_ms: f64,
+    /// Finding MRZ candidate blocks.
+    pub detect_ms: f64,
+    /// Cropping, running the line model and parsing, over all blocks tried.
+    pub recognise_ms: f64,
+    /// How many times the line model ran (each run is one batch of crops).
+    pub model_runs: u32,
+    /// Time spent in those runs (part of `recognise_ms`).
+    pub model_ms: f64,
+}
+
+impl Timings {
+    /// The time of two reads of one image, added up.
+    pub fn plus(&self, other: &Timings) -> Timings {
+        Timings {
+            decode_ms: self.decode_ms + other.decode_ms,
+            detect_ms: self.detect_ms + other.detect_ms,
+            recognise_ms: self.recognise_ms + other.recognise_ms,
+            model_runs: self.model_runs + other.model_runs,
+            model_ms: self.model_ms + other.model_ms,
+        }
+    }
+}
