@@ -95,6 +95,12 @@ pub fn work_sides((w, h): (u32, u32)) -> Vec<u32> {
     }
 }
 
+/// The widest gap between neighbouring glyphs of one line, in the taller glyph's heights.
+/// A filler `<` is about 0.55 of a capital's height, so in a wide-pitch face (pitch 1.6
+/// capitals) two fillers stand about 1.8 of their own heights apart; OCR-B's stand about
+/// 0.8 apart. (1.2, tuned on ../shared/data/real alone, broke wide-pitch filler runs.)
+const GAP_LIMIT: f32 = 2.0;
+
 /// Finds MRZ candidates at the usual working scale, best first. Returns an empty list when
 /// nothing MRZ-like is seen.
 pub fn find_mrz_candidates(gray: &GrayImage) -> Vec<Candidate> {
@@ -321,7 +327,7 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
                 continue;
             }
             let gap = (a.u - b.u).abs() - 0.5 * (a.along + b.along);
-            if gap > 1.2 * hmax {
+            if gap > GAP_LIMIT * hmax {
                 continue;
             }
             let (ra, rb) = (find(&mut parent, i), find(&mut parent, j));
@@ -341,6 +347,7 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         .into_values()
         .flat_map(|g| split_stacked(g, blobs))
         .collect();
+    let groups = join_collinear(groups, blobs);
     for members in &groups {
         if members.len() < 8 {
             continue;
@@ -420,6 +427,109 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         });
     }
     lines
+}
+
+/// Pieces of one text line this far apart at most, in character heights, are joined: a
+/// pen stroke or a stamp across an MRZ merges the glyphs it touches into one large
+/// component that the chaining drops, and cuts the line in two.
+const JOIN_GAP: f32 = 4.0;
+
+/// Adds the chains that continue each other along one axis across a gap joined (see
+/// [`JOIN_GAP`]): pieces of three glyphs or more whose heights agree within a factor 1.6, whose directions
+/// agree within 3 degrees, and each of whose centre lies within 0.35 character heights of
+/// the other's axis.
+fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>> {
+    struct Piece {
+        cx: f32,
+        cy: f32,
+        dx: f32,
+        dy: f32,
+        u0: f32,
+        u1: f32,
+        h: f32,
+    }
+    let piece = |g: &[usize]| -> Option<Piece> {
+        if g.len() < 3 {
+            return None;
+        }
+        let pts: Vec<(f32, f32, f32)> = g.iter().map(|&i| (blobs[i].x, blobs[i].y, 1.0)).collect();
+        let (cx, cy, dx, dy) = fit_axis(&pts, (1.0, 0.0));
+        let mut heights: Vec<f32> = g.iter().map(|&i| blobs[i].across).collect();
+        heights.sort_by(f32::total_cmp);
+        let h = heights[(heights.len() * 3) / 4];
+        let (mut u0, mut u1) = (f32::MAX, f32::MIN);
+        for &i in g {
+            let t = (blobs[i].x - cx) * dx + (blobs[i].y - cy) * dy;
+            u0 = u0.min(t - 0.5 * blobs[i].along);
+            u1 = u1.max(t + 0.5 * blobs[i].along);
+        }
+        Some(Piece {
+            cx,
+            cy,
+            dx,
+            dy,
+            u0,
+            u1,
+            h,
+        })
+    };
+    let joins = |a: &Piece, b: &Piece| -> bool {
+        if a.h > 1.6 * b.h || b.h > 1.6 * a.h {
+            return false;
+        }
+        // Directions within 3 degrees (either orientation).
+        if (a.dx * b.dx + a.dy * b.dy).abs() < 0.9986 {
+            return false;
+        }
+        let h = a.h.max(b.h);
+        let off = |p: &Piece, q: &Piece| ((q.cx - p.cx) * -p.dy + (q.cy - p.cy) * p.dx).abs();
+        if off(a, b) > 0.35 * h || off(b, a) > 0.35 * h {
+            return false;
+        }
+        // b's extent along a's axis, and the gap between the two.
+        let t = (b.cx - a.cx) * a.dx + (b.cy - a.cy) * a.dy;
+        let same_way = (b.dx * a.dx + b.dy * a.dy).signum();
+        let (e0, e1) = (t + same_way * b.u0, t + same_way * b.u1);
+        let (b0, b1) = (e0.min(e1), e0.max(e1));
+        let gap = (b0 - a.u1).max(a.u0 - b1);
+        gap <= JOIN_GAP * h
+    };
+    let pieces: Vec<Option<Piece>> = groups.iter().map(|g| piece(g)).collect();
+    let idx: Vec<usize> = (0..groups.len()).filter(|&i| pieces[i].is_some()).collect();
+    let mut parent: Vec<usize> = (0..groups.len()).collect();
+    fn root(p: &mut [usize], mut a: usize) -> usize {
+        while p[a] != a {
+            p[a] = p[p[a]];
+            a = p[a];
+        }
+        a
+    }
+    for (k, &i) in idx.iter().enumerate() {
+        for &j in &idx[k + 1..] {
+            let (Some(a), Some(b)) = (&pieces[i], &pieces[j]) else {
+                continue;
+            };
+            if joins(a, b) {
+                let (ra, rb) = (root(&mut parent, i), root(&mut parent, j));
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    // The joined lines come as well as their pieces, not instead: a join across text that
+    // only happens to be collinear must not cost the line it extends.
+    let mut joined: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    let mut pieces_in: std::collections::HashMap<usize, usize> = Default::default();
+    for &i in &idx {
+        let r = root(&mut parent, i);
+        joined.entry(r).or_default().extend(&groups[i]);
+        *pieces_in.entry(r).or_default() += 1;
+    }
+    for (r, members) in joined {
+        if pieces_in[&r] > 1 {
+            groups.push(members);
+        }
+    }
+    groups
 }
 
 /// Splits a chain that runs along two stacked lines (glyphs touching across the lines in
