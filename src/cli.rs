@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
+
+use crate::transform::Transform;
 use serde_json::{json, Value};
 
 use crate::vision::{self, ReadOptions, Reader, Reading};
@@ -256,12 +258,26 @@ pub fn load_ground_truth(gt_path: &Path) -> anyhow::Result<(PathBuf, Vec<Truth>)
 
 /// `eval`: scores the reader against a ground-truth file and prints a summary (and,
 /// with `--per-image`, one line per image).
+///
+/// With `transform` (`rotate`, `mirror`, `perspective`, `lowq`; see [`Transform`]) each
+/// image is read as the transform leaves it (faces are not scored then), and the summary
+/// adds whether the tilt came out within 5 degrees of the original read's plus the turn
+/// added, and whether `mirrored` is right.
 pub fn cmd_eval(
     reader: &Reader,
     faces: Option<&vision::face::FaceDetector>,
     gt_path: &Path,
     per_image: bool,
+    transform: Option<&str>,
 ) -> anyhow::Result<Value> {
+    if let Some(name) = transform {
+        anyhow::ensure!(
+            Transform::for_image(name, 0).is_some(),
+            "unknown transform {name}: rotate, mirror, perspective or lowq"
+        );
+    }
+    let faces = if transform.is_some() { None } else { faces };
+    let (mut tilt_right, mut mirror_right, mut geometry_total) = (0, 0, 0);
     let (root, records) = load_ground_truth(gt_path)?;
     let opts = ReadOptions::default();
     let mut times = Vec::new();
@@ -279,9 +295,36 @@ pub fn cmd_eval(
     > = Default::default();
     let mut misses = Vec::new();
     let (mut face_hits, mut face_total, mut face_false, mut face_quick) = (0, 0, 0, 0);
-    for r in &records {
+    for (index, r) in records.iter().enumerate() {
         let path = root.join(&r.file);
-        let report = read_file(reader, None, &path, &opts);
+        let report = match transform.and_then(|name| Transform::for_image(name, index)) {
+            None => read_file(reader, None, &path, &opts),
+            Some(t) => {
+                let original = read_file(reader, None, &path, &opts);
+                let bytes = std::fs::read(&path)?;
+                let img = vision::image_io::decode(&bytes, opts.max_pixels)?
+                    .color
+                    .to_rgb8();
+                let changed = t.apply(&img);
+                let report = read_bytes(
+                    reader,
+                    None,
+                    r.file.clone(),
+                    &changed,
+                    &opts,
+                    Instant::now(),
+                );
+                if original.mrz.is_some() && report.mrz.is_some() {
+                    geometry_total += 1;
+                    let want_tilt = original.document.tilt + t.added_tilt();
+                    let d = (report.document.tilt - want_tilt).rem_euclid(360.0);
+                    tilt_right += u32::from(d.min(360.0 - d) <= 5.0);
+                    let want_mirror = original.document.mirrored != (t == Transform::Mirror);
+                    mirror_right += u32::from(report.document.mirrored == want_mirror);
+                }
+                report
+            }
+        };
         times.push(report.elapsed_ms);
         stages.push(report.stages);
         if let Some(det) = faces {
@@ -435,6 +478,10 @@ pub fn cmd_eval(
         },
         "negatives": negatives,
         "negatives_with_mrz": neg_false,
+        "transform": transform,
+        // Of the images read both before and after the transform.
+        "tilt_within_5_degrees": transform.map(|_| format!("{tilt_right}/{geometry_total}")),
+        "mirrored_right": transform.map(|_| format!("{mirror_right}/{geometry_total}")),
         "median_ms": pct(0.5),
         "p90_ms": pct(0.9),
         "stage_median_ms": {

@@ -16,4 +16,5 @@ pub mod kredibel;
 pub mod server;
 pub mod signzy;
 pub mod storage;
+pub mod transform;
 pub mod vision;

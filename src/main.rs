@@ -36,6 +36,11 @@ enum Command {
         /// Skip the portrait search (times the MRZ read alone).
         #[arg(long)]
         no_faces: bool,
+        /// Read each image as this transform leaves it: rotate (a different angle per
+        /// image), mirror, perspective (on a cluttered background) or lowq (0.6x, blur,
+        /// JPEG 40).
+        #[arg(long)]
+        transform: Option<String>,
     },
     /// Time each stage of a read on synthetic pages (JPEG-encoded as given, turned 90
     /// degrees and mirrored), on one thread.
@@ -58,10 +63,17 @@ fn main() -> anyhow::Result<()> {
             ground_truth,
             per_image,
             no_faces,
+            transform,
         } => {
             let faces = cli::load_faces()?;
             let faces = (!no_faces).then_some(&faces);
-            let summary = cli::cmd_eval(&reader, faces, &ground_truth, per_image)?;
+            let summary = cli::cmd_eval(
+                &reader,
+                faces,
+                &ground_truth,
+                per_image,
+                transform.as_deref(),
+            )?;
             println!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }

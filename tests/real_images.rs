@@ -9,7 +9,10 @@ use serde_json::Value;
 fn eval() -> Option<Value> {
     let shared = common::shared_dir()?;
     let gt = shared.join("data/mrz-vectors/image-ground-truth.json");
-    Some(passport_vision::cli::cmd_eval(common::reader(), None, &gt, false).expect("eval runs"))
+    Some(
+        passport_vision::cli::cmd_eval(common::reader(), None, &gt, false, None)
+            .expect("eval runs"),
+    )
 }
 
 #[test]

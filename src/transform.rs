@@ -1,0 +1,260 @@
+//! The image transforms that `eval --transform` and the tests apply to real images, to
+//! measure the reader on documents as it will meet them: turned by any angle, mirrored,
+//! photographed in perspective on a cluttered table, or small, blurred and compressed.
+//!
+//! Each transform is deterministic given its `seed`, so figures compare across commits.
+//! Images are RGB as displayed (EXIF orientation applied); the outputs are encoded bytes,
+//! PNG (lossless) except for [`Transform::LowQuality`], whose JPEG is part of the damage.
+
+use std::io::Cursor;
+
+use image::{imageops, DynamicImage, ImageFormat, Rgb, RgbImage};
+
+/// One way to damage an image.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Transform {
+    /// Turned counterclockwise by `degrees` about its centre, onto a white canvas that holds
+    /// all of it.
+    Rotate { degrees: f32 },
+    /// Mirrored left to right.
+    Mirror,
+    /// Its four corners moved inwards by up to 12% of the side each, on a canvas 30% larger
+    /// filled with coloured boxes and lines (a table, other papers).
+    Perspective { seed: u64 },
+    /// Scaled to 0.6, Gaussian blur of 0.6 pixels, JPEG quality 40.
+    LowQuality,
+}
+
+impl Transform {
+    /// The transform named `name` (`rotate`, `mirror`, `perspective`, `lowq`) for the
+    /// `index`-th image of a set: rotations spread over the circle by the golden angle
+    /// (137.5 degrees a step, starting at 17), perspectives seeded by the index.
+    pub fn for_image(name: &str, index: usize) -> Option<Transform> {
+        Some(match name {
+            "rotate" => Transform::Rotate {
+                degrees: (17.0 + 137.507_77 * index as f32).rem_euclid(360.0),
+            },
+            "mirror" => Transform::Mirror,
+            "perspective" => Transform::Perspective { seed: index as u64 },
+            "lowq" => Transform::LowQuality,
+            _ => return None,
+        })
+    }
+
+    /// The counterclockwise turn, in degrees 0..360, the transform adds to the document.
+    pub fn added_tilt(self) -> f32 {
+        match self {
+            Transform::Rotate { degrees } => degrees,
+            _ => 0.0,
+        }
+    }
+
+    /// Applies the transform and encodes the result.
+    pub fn apply(self, img: &RgbImage) -> Vec<u8> {
+        let (out, format) = match self {
+            Transform::Rotate { degrees } => (rotate(img, degrees), ImageFormat::Png),
+            Transform::Mirror => (imageops::flip_horizontal(img), ImageFormat::Png),
+            Transform::Perspective { seed } => (perspective(img, seed), ImageFormat::Png),
+            Transform::LowQuality => {
+                let (w, h) = img.dimensions();
+                let small = imageops::resize(
+                    img,
+                    ((w as f32 * 0.6).round() as u32).max(1),
+                    ((h as f32 * 0.6).round() as u32).max(1),
+                    imageops::FilterType::Triangle,
+                );
+                let blurred = imageops::blur(&small, 0.6);
+                let mut buf = Vec::new();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 40)
+                    .encode_image(&blurred)
+                    .expect("encoding to memory");
+                return buf;
+            }
+        };
+        let mut buf = Cursor::new(Vec::new());
+        DynamicImage::ImageRgb8(out)
+            .write_to(&mut buf, format)
+            .expect("encoding to memory");
+        buf.into_inner()
+    }
+}
+
+/// Bilinear sample of `img` at (x, y), or `None` outside it.
+fn sample(img: &RgbImage, x: f32, y: f32) -> Option<Rgb<u8>> {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    if x < 0.0 || y < 0.0 || x > w - 1.0 || y > h - 1.0 {
+        return None;
+    }
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = (
+        (x0 + 1).min(img.width() - 1),
+        (y0 + 1).min(img.height() - 1),
+    );
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let mut out = [0u8; 3];
+    for (c, o) in out.iter_mut().enumerate() {
+        let at = |xx: u32, yy: u32| f32::from(img.get_pixel(xx, yy).0[c]);
+        let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+        let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+        *o = (top * (1.0 - fy) + bottom * fy).round() as u8;
+    }
+    Some(Rgb(out))
+}
+
+fn rotate(img: &RgbImage, degrees: f32) -> RgbImage {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (s, c) = degrees.to_radians().sin_cos();
+    let nw = (w * c.abs() + h * s.abs()).ceil() as u32;
+    let nh = (w * s.abs() + h * c.abs()).ceil() as u32;
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let (ncx, ncy) = (nw as f32 / 2.0, nh as f32 / 2.0);
+    RgbImage::from_fn(nw, nh, |x, y| {
+        // Inverse map: a counterclockwise turn on screen (y down) is clockwise in maths.
+        let (dx, dy) = (x as f32 + 0.5 - ncx, y as f32 + 0.5 - ncy);
+        let sx = c * dx - s * dy + cx - 0.5;
+        let sy = s * dx + c * dy + cy - 0.5;
+        sample(img, sx, sy).unwrap_or(Rgb([255, 255, 255]))
+    })
+}
+
+/// A small deterministic generator (SplitMix64): the transforms need no `rand`.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [lo, hi).
+    fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+fn perspective(img: &RgbImage, seed: u64) -> RgbImage {
+    let mut rng = SplitMix(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed);
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (cw, ch) = ((w * 1.3).round() as u32, (h * 1.3).round() as u32);
+    // The background: a table tone, and coloured boxes and lines (other papers, pens).
+    let base = [
+        rng.range(90.0, 200.0) as u8,
+        rng.range(70.0, 180.0) as u8,
+        rng.range(50.0, 160.0) as u8,
+    ];
+    let mut canvas = RgbImage::from_pixel(cw, ch, Rgb(base));
+    for _ in 0..12 {
+        let colour = Rgb([
+            rng.range(0.0, 255.0) as u8,
+            rng.range(0.0, 255.0) as u8,
+            rng.range(0.0, 255.0) as u8,
+        ]);
+        let (x0, y0) = (rng.range(0.0, cw as f32), rng.range(0.0, ch as f32));
+        let thin = rng.range(0.0, 1.0) < 0.5;
+        let (bw, bh) = if thin {
+            (rng.range(20.0, cw as f32 * 0.5), rng.range(2.0, 6.0))
+        } else {
+            (
+                rng.range(10.0, cw as f32 * 0.3),
+                rng.range(10.0, ch as f32 * 0.3),
+            )
+        };
+        for y in y0 as u32..((y0 + bh) as u32).min(ch) {
+            for x in x0 as u32..((x0 + bw) as u32).min(cw) {
+                canvas.put_pixel(x, y, colour);
+            }
+        }
+    }
+    // Where the image's corners land: inside the canvas, each pulled in by up to 12%.
+    let (ox, oy) = (w * 0.15, h * 0.15);
+    let mut jitter = |sx: f32, sy: f32| {
+        [
+            ox + sx * w + (0.5 - sx) * 2.0 * rng.range(0.0, 0.12) * w,
+            oy + sy * h + (0.5 - sy) * 2.0 * rng.range(0.0, 0.12) * h,
+        ]
+    };
+    let dst = [
+        jitter(0.0, 0.0),
+        jitter(1.0, 0.0),
+        jitter(1.0, 1.0),
+        jitter(0.0, 1.0),
+    ];
+    let src = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+    // Canvas pixel -> image pixel.
+    let hmat = homography(&dst, &src);
+    for (x, y, p) in canvas.enumerate_pixels_mut() {
+        let (u, v) = (x as f32 + 0.5, y as f32 + 0.5);
+        let d = hmat[6] * u + hmat[7] * v + 1.0;
+        let sx = (hmat[0] * u + hmat[1] * v + hmat[2]) / d - 0.5;
+        let sy = (hmat[3] * u + hmat[4] * v + hmat[5]) / d - 0.5;
+        if let Some(px) = sample(img, sx, sy) {
+            *p = px;
+        }
+    }
+    canvas
+}
+
+/// The homography (h33 = 1, row-major, 8 values) taking each `from[i]` to `to[i]`.
+fn homography(from: &[[f32; 2]; 4], to: &[[f32; 2]; 4]) -> [f32; 8] {
+    // Eight equations in eight unknowns, solved by Gaussian elimination in f64.
+    let mut a = [[0f64; 9]; 8];
+    for i in 0..4 {
+        let ([x, y], [u, v]) = (from[i].map(f64::from), to[i].map(f64::from));
+        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    for col in 0..8 {
+        let pivot = (col..8)
+            .max_by(|&r, &s| a[r][col].abs().total_cmp(&a[s][col].abs()))
+            .unwrap_or(col);
+        a.swap(col, pivot);
+        let pivot_row = a[col];
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col && pivot_row[col] != 0.0 {
+                let f = row[col] / pivot_row[col];
+                for (x, p) in row.iter_mut().zip(pivot_row).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    let mut h = [0f32; 8];
+    for (i, v) in h.iter_mut().enumerate() {
+        *v = (a[i][8] / a[i][i]) as f32;
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_homography_maps_each_corner_to_its_target() {
+        let from = [[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]];
+        let to = [[10.0, 5.0], [95.0, 12.0], [90.0, 60.0], [4.0, 48.0]];
+        let h = homography(&from, &to);
+        for (f, t) in from.iter().zip(&to) {
+            let d = h[6] * f[0] + h[7] * f[1] + 1.0;
+            let u = (h[0] * f[0] + h[1] * f[1] + h[2]) / d;
+            let v = (h[3] * f[0] + h[4] * f[1] + h[5]) / d;
+            assert!(
+                (u - t[0]).abs() < 1e-3 && (v - t[1]).abs() < 1e-3,
+                "{u},{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn transforms_are_the_same_for_the_same_seed() {
+        let img = RgbImage::from_fn(60, 40, |x, y| Rgb([(x * 4) as u8, (y * 6) as u8, 90]));
+        for name in ["rotate", "mirror", "perspective", "lowq"] {
+            let t = Transform::for_image(name, 3).unwrap();
+            assert_eq!(t.apply(&img), t.apply(&img), "{name}");
+        }
+        assert!(Transform::for_image("swirl", 0).is_none());
+    }
+}
