@@ -19,14 +19,15 @@ from torch.utils.data import DataLoader, IterableDataset
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mrzgen  # noqa: E402
-from model import CRNN, STEMS, count_params  # noqa: E402
+from model import CRNN, STEMS, count_params, load_onnx  # noqa: E402
 
 
 class BatchStream(IterableDataset):
     """Endless stream of ready-made, width-bucketed batches."""
 
-    def __init__(self, batch, seed, progress, full_frac, curr_frac=0.25):
+    def __init__(self, batch, seed, progress, full_frac, curr_frac=0.25, mix=None):
         self.batch = batch
+        self.mix = mix
         self.seed = seed
         self.progress = progress  # mp.Value shared with the trainer (curriculum)
         self.full_frac = full_frac
@@ -36,7 +37,7 @@ class BatchStream(IterableDataset):
         info = torch.utils.data.get_worker_info()
         wid = info.id if info is not None else 0
         rng = np.random.default_rng([self.seed, wid, int(time.time() * 1000) % 100000])
-        gen = mrzgen.Generator()
+        gen = mrzgen.Generator(mix=self.mix)
         while True:
             p = self.progress.value
             strength = 0.35 + 0.65 * min(1.0, p / self.curr_frac)
@@ -44,15 +45,17 @@ class BatchStream(IterableDataset):
                 n_chars = None
             else:
                 n_chars = int(rng.integers(6, 31))
-            x, labels, widths = mrzgen.make_batch(gen, rng, self.batch, n_chars=n_chars, strength=strength)
+            x, labels, widths, faces = mrzgen.make_batch(gen, rng, self.batch, n_chars=n_chars, strength=strength,
+                                                         with_faces=True)
             tg = [mrzgen.encode(l) for l in labels]
             yield (torch.from_numpy(x), torch.tensor([c for t in tg for c in t], dtype=torch.long),
                    torch.tensor([len(t) for t in tg], dtype=torch.long),
-                   torch.tensor([w // 4 for w in widths], dtype=torch.long), labels)
+                   torch.tensor([w // 4 for w in widths], dtype=torch.long), labels,
+                   torch.tensor([f == "ocr-b" for f in faces], dtype=torch.bool))
 
 
-def make_val(n, seed=12345):
-    gen = mrzgen.Generator()
+def make_val(n, seed=12345, mix=None):
+    gen = mrzgen.Generator(mix=mix)
     rng = np.random.default_rng(seed)
     items = [gen.sample(rng, strength=1.0) for _ in range(n)]
     return [(mrzgen.normalise(im), lab) for im, lab in items]
@@ -110,9 +113,19 @@ def main():
     ap.add_argument("--eval-every", type=float, default=5.0, help="minutes between evaluations")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     ap.add_argument("--init", default="", help="checkpoint to continue from")
+    ap.add_argument("--init-onnx", default="",
+                    help="exported model (e.g. models/mrz_line_crnn.onnx) to continue from; its BN is folded, "
+                         "so BatchNorm stays frozen (model.load_onnx)")
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="keep BatchNorm frozen (needed for --init from a run that began with --init-onnx)")
+    ap.add_argument("--mix", default="", choices=["", "run4"],
+                    help='synthetic distribution: "" = runs 1-3 (OCR-B only), "run4" = wider fonts/pitch/overprints')
     ap.add_argument("--stem", default="stride", choices=STEMS, help="model stem (see model.py)")
     ap.add_argument("--teacher", default="", help="checkpoint of a trained model to distil from")
     ap.add_argument("--teacher-stem", default="pool", choices=STEMS)
+    ap.add_argument("--teacher-onnx", default="", help="an exported model to distil from (instead of --teacher)")
+    ap.add_argument("--distil-ocrb-only", action="store_true",
+                    help="distil only on the OCR-B samples of a batch (run 4b: keeps the teacher's OCR-B O/0)")
     ap.add_argument("--distil", type=float, default=1.0,
                     help="weight of the per-frame KL divergence to the teacher")
     ap.add_argument("--seed", type=int, default=1)
@@ -134,8 +147,13 @@ def main():
         log_f.flush()
 
     model = CRNN(stem_kind=args.stem).to(device)
+    if args.init_onnx:
+        model = load_onnx(args.init_onnx, stem_kind=args.stem).to(device)
     if args.init:
-        model.load_state_dict(torch.load(args.init, map_location="cpu")["model"])
+        ck0 = torch.load(args.init, map_location="cpu")
+        model.load_state_dict(ck0["model"])
+        if ck0.get("bn_frozen") or args.freeze_bn:  # a model that came from an ONNX file (load_onnx)
+            model.freeze_bn()
     teacher = None
     if args.teacher:
         # Both models emit W/4 frames, so the student can match the teacher frame by
@@ -144,17 +162,21 @@ def main():
         teacher = CRNN(stem_kind=args.teacher_stem).to(device)
         teacher.load_state_dict(torch.load(args.teacher, map_location="cpu")["model"])
         teacher.eval()
+    if args.teacher_onnx:
+        teacher = load_onnx(args.teacher_onnx).to(device)
+        teacher.eval()
+    if teacher is not None:
         kl = nn.KLDivLoss(reduction="batchmean", log_target=True)
     log("device", device, "params", count_params(model), "args", vars(args))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
 
     t0 = time.time()
-    val = make_val(args.val_n)
+    val = make_val(args.val_n, mix=args.mix or None)
     log("val set ready (%d lines) in %.1fs" % (len(val), time.time() - t0))
 
     progress = mp.Value("d", 0.0)
-    ds = BatchStream(args.batch, args.seed, progress, args.full_frac, args.curr_frac)
+    ds = BatchStream(args.batch, args.seed, progress, args.full_frac, args.curr_frac, mix=args.mix or None)
     dl = DataLoader(ds, batch_size=None, num_workers=args.workers,
                     prefetch_factor=4 if args.workers > 0 else None,
                     persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
@@ -165,7 +187,7 @@ def main():
     step = 0
     ema = None
     warm = 0.04
-    for x, tgt, tlen, ilen, labels in dl:
+    for x, tgt, tlen, ilen, labels, is_ocrb in dl:
         el = time.time() - t_start
         p = el / budget
         if args.iters:
@@ -185,8 +207,12 @@ def main():
             with torch.no_grad():
                 tl = teacher(x).float().log_softmax(-1)
             sl = logits.float().log_softmax(-1)
+            if args.distil_ocrb_only:
+                sel = is_ocrb.to(device)
+                sl, tl = sl[sel], tl[sel]
             # batchmean over N*T frames: the mean KL per frame
-            loss = loss + args.distil * kl(sl.reshape(-1, sl.shape[-1]), tl.reshape(-1, tl.shape[-1]))
+            if sl.shape[0]:
+                loss = loss + args.distil * kl(sl.reshape(-1, sl.shape[-1]), tl.reshape(-1, tl.shape[-1]))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -199,14 +225,16 @@ def main():
             last_eval = time.time()
             m, _ = evaluate(model, val, device)
             log("EVAL step %d %s" % (step, json.dumps(m)))
-            ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem}
+            ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem,
+                  "bn_frozen": getattr(model, "bn_frozen", False)}
             torch.save(ck, os.path.join(args.out, "last.pt"))
             if best is None or (m["cer"], -m["line_acc"]) < (best["cer"], -best["line_acc"]):
                 best = m
                 torch.save(ck, os.path.join(args.out, "best.pt"))
     m, preds = evaluate(model, val, device)
     log("FINAL step %d %s" % (step, json.dumps(m)))
-    ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem}
+    ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem,
+                  "bn_frozen": getattr(model, "bn_frozen", False)}
     torch.save(ck, os.path.join(args.out, "last.pt"))
     if best is None or (m["cer"], -m["line_acc"]) <= (best["cer"], -best["line_acc"]):
         best = m

@@ -6,7 +6,7 @@ use super::face;
 use super::image_io;
 use super::mrz;
 use super::reader::{
-    candidate_blocks, direct_variants, document_info, refine_block, Probe, Reader, AMBIGUOUS_BELIEF,
+    candidate_blocks, clearly_beats, direct_variants, document_info, refine_block, Probe, Reader,
 };
 use super::types::{DocumentInfo, ReadOptions, VisionError};
 
@@ -46,7 +46,7 @@ impl Reader {
             let clear = |tried: &[Probe]| {
                 tried[0].mrz_like
                     && tried[0].belief >= LOCATE_BELIEF
-                    && tried[0].belief - tried[1].belief > AMBIGUOUS_BELIEF
+                    && clearly_beats(tried[0].belief, tried[1].belief)
             };
             let variants = direct_variants(opts);
             let mut tried = self.probe(gray, &[block.longest_line()], &variants)?;
