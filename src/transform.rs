@@ -101,7 +101,9 @@ fn sample(img: &RgbImage, x: f32, y: f32) -> Option<Rgb<u8>> {
     Some(Rgb(out))
 }
 
-fn rotate(img: &RgbImage, degrees: f32) -> RgbImage {
+/// `img` turned counterclockwise by `degrees` about its centre onto a canvas that holds
+/// all of it, the corners filled with `fill`.
+pub fn rotate_filled(img: &RgbImage, degrees: f32, fill: Rgb<u8>) -> RgbImage {
     let (w, h) = (img.width() as f32, img.height() as f32);
     let (s, c) = degrees.to_radians().sin_cos();
     let nw = (w * c.abs() + h * s.abs()).ceil() as u32;
@@ -113,8 +115,12 @@ fn rotate(img: &RgbImage, degrees: f32) -> RgbImage {
         let (dx, dy) = (x as f32 + 0.5 - ncx, y as f32 + 0.5 - ncy);
         let sx = c * dx - s * dy + cx - 0.5;
         let sy = s * dx + c * dy + cy - 0.5;
-        sample(img, sx, sy).unwrap_or(Rgb([255, 255, 255]))
+        sample(img, sx, sy).unwrap_or(fill)
     })
+}
+
+fn rotate(img: &RgbImage, degrees: f32) -> RgbImage {
+    rotate_filled(img, degrees, Rgb([255, 255, 255]))
 }
 
 /// A small deterministic generator (SplitMix64): the transforms need no `rand`.

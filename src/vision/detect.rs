@@ -291,6 +291,15 @@ fn to_blobs(comps: &[Component], theta: f32) -> Vec<Blob> {
         .collect()
 }
 
+/// The root of `a` in the union-find forest `p` (with path halving).
+fn find(p: &mut [usize], mut a: usize) -> usize {
+    while p[a] != a {
+        p[a] = p[p[a]];
+        a = p[a];
+    }
+    a
+}
+
 /// Chains blobs into text lines (runs of similar-height blobs on one axis with small
 /// gaps), and returns the long ones.
 fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
@@ -299,13 +308,6 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         .collect();
     order.sort_by(|&a, &b| blobs[a].v.total_cmp(&blobs[b].v));
     let mut parent: Vec<usize> = (0..blobs.len()).collect();
-    fn find(p: &mut [usize], mut a: usize) -> usize {
-        while p[a] != a {
-            p[a] = p[p[a]];
-            a = p[a];
-        }
-        a
-    }
     for (k, &i) in order.iter().enumerate() {
         let a = blobs[i];
         // No blob further across than this can pass the tests below: they need
@@ -499,20 +501,13 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
     let pieces: Vec<Option<Piece>> = groups.iter().map(|g| piece(g)).collect();
     let idx: Vec<usize> = (0..groups.len()).filter(|&i| pieces[i].is_some()).collect();
     let mut parent: Vec<usize> = (0..groups.len()).collect();
-    fn root(p: &mut [usize], mut a: usize) -> usize {
-        while p[a] != a {
-            p[a] = p[p[a]];
-            a = p[a];
-        }
-        a
-    }
     for (k, &i) in idx.iter().enumerate() {
         for &j in &idx[k + 1..] {
             let (Some(a), Some(b)) = (&pieces[i], &pieces[j]) else {
                 continue;
             };
             if joins(a, b) {
-                let (ra, rb) = (root(&mut parent, i), root(&mut parent, j));
+                let (ra, rb) = (find(&mut parent, i), find(&mut parent, j));
                 parent[ra.max(rb)] = ra.min(rb);
             }
         }
@@ -522,7 +517,7 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
     let mut joined: std::collections::HashMap<usize, Vec<usize>> = Default::default();
     let mut pieces_in: std::collections::HashMap<usize, usize> = Default::default();
     for &i in &idx {
-        let r = root(&mut parent, i);
+        let r = find(&mut parent, i);
         joined.entry(r).or_default().extend(&groups[i]);
         *pieces_in.entry(r).or_default() += 1;
     }

@@ -114,7 +114,7 @@ pub struct Reading {
 /// Wall-clock time per stage of one read, in milliseconds.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Timings {
-    /// Decoding the image (by [`Reader::read_bytes`](super::Reader::read_bytes); the
+    /// Decoding the image (by [`Reader::read_bytes`](super::reader::Reader::read_bytes); the
     /// colour decode of its ink view included).
     pub decode_ms: f64,
     /// Finding MRZ candidate blocks.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use image::{GrayImage, Luma};
+use image::GrayImage;
 use passport_vision::vision::Reader;
 
 /// The reader with the embedded model, loaded once per test binary.
@@ -35,23 +35,9 @@ pub fn shared_dir() -> Option<PathBuf> {
 /// Rotates an image counterclockwise by `deg` degrees about its centre onto a canvas
 /// large enough to hold all of it, filling the corners with `fill`.
 pub fn rotate_ccw(img: &GrayImage, deg: f32, fill: u8) -> GrayImage {
-    let (w, h) = (img.width() as f32, img.height() as f32);
-    let (s, c) = deg.to_radians().sin_cos();
-    let nw = (w * c.abs() + h * s.abs()).ceil() as u32;
-    let nh = (w * s.abs() + h * c.abs()).ceil() as u32;
-    let (cx, cy) = (w / 2.0, h / 2.0);
-    let (ncx, ncy) = (nw as f32 / 2.0, nh as f32 / 2.0);
-    GrayImage::from_fn(nw, nh, |x, y| {
-        // Inverse map: a counterclockwise turn on screen (y down) is clockwise in maths.
-        let (dx, dy) = (x as f32 + 0.5 - ncx, y as f32 + 0.5 - ncy);
-        let sx = c * dx - s * dy + cx - 0.5;
-        let sy = s * dx + c * dy + cy - 0.5;
-        if sx < 0.0 || sy < 0.0 || sx > w - 1.0 || sy > h - 1.0 {
-            Luma([fill])
-        } else {
-            Luma([passport_vision::vision::geom::sample(img, sx, sy).round() as u8])
-        }
-    })
+    let rgb = image::DynamicImage::ImageLuma8(img.clone()).to_rgb8();
+    let turned = passport_vision::transform::rotate_filled(&rgb, deg, image::Rgb([fill; 3]));
+    image::DynamicImage::ImageRgb8(turned).to_luma8()
 }
 
 /// Smallest difference between two angles in degrees.

@@ -1,8 +1,8 @@
 //! Reading the fields out of the text, by the layout tables.
 
 use super::formats::{FieldName, Format, Layout};
+use super::types::Fields;
 use super::validate::long_document_number;
-use super::Fields;
 
 /// A field's text without fillers: leading and trailing `<` dropped, each inner run of `<`
 /// turned into one space (`L898902C<` gives `L898902C`, `123456<AA` gives `123456 AA`).

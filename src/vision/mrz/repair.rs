@@ -3,8 +3,8 @@
 //! combination of alternatives that makes it pass.
 
 use super::formats::{CharClass, FieldName, Layout};
+use super::types::{Candidate, ReadLine, RepairReason};
 use super::validate::{check_spans, CheckSpan, Pos};
-use super::{ReadLine, RepairReason};
 
 /// Probability given to a character that no evidence supports (a confusion partner of a
 /// character the recogniser was certain of). It keeps the confidence finite and sits below
@@ -67,7 +67,7 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    pub fn new(candidates: &[super::Candidate], class: CharClass) -> Slot {
+    pub fn new(candidates: &[Candidate], class: CharClass) -> Slot {
         let mut listed: Vec<(char, f32)> = Vec::new();
         for c in candidates {
             match listed.iter_mut().find(|(ch, _)| *ch == c.ch) {

@@ -2,7 +2,7 @@
 
 use super::check::{check_digit, check_matches};
 use super::formats::{FieldName, Layout};
-use super::{CheckField, CheckResult};
+use super::types::{CheckField, CheckResult};
 
 /// A (line, column) position.
 pub(crate) type Pos = (usize, usize);
