@@ -367,7 +367,7 @@ async fn kredibel_refuses_images_over_2_mb_with_413() {
 }
 
 #[tokio::test]
-async fn kredibel_refuses_images_that_are_not_jpeg_or_png_or_do_not_decode() {
+async fn kredibel_refuses_images_of_formats_it_does_not_read_or_that_do_not_decode() {
     let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!";
     assert_error(
         &post_image(gif, json!({})).await,
@@ -386,6 +386,25 @@ async fn kredibel_refuses_images_that_are_not_jpeg_or_png_or_do_not_decode() {
         StatusCode::BAD_REQUEST,
         "invalid_image",
     );
+}
+
+#[tokio::test]
+async fn kredibel_reads_bmp_tiff_and_webp_pages_by_their_content() {
+    let page = image::load_from_memory(&fixture("td3_passport.png")).unwrap();
+    // Uncompressed, the whole page is over the vendor's 2 MB (413, as it should be).
+    let page = DynamicImage::ImageRgb8(
+        page.resize(800, 800, imageops::FilterType::Triangle)
+            .to_rgb8(),
+    );
+    let want = post_image(&png(&page), json!({})).await.body["data"]["mrz"]["lines"].clone();
+    assert!(want.is_array());
+    for format in [ImageFormat::Bmp, ImageFormat::Tiff, ImageFormat::WebP] {
+        let mut buf = Cursor::new(Vec::new());
+        page.write_to(&mut buf, format).unwrap();
+        let a = post_image(&buf.into_inner(), json!({})).await;
+        assert_eq!(a.status, StatusCode::OK, "{format:?}: {}", a.body);
+        assert_eq!(a.body["data"]["mrz"]["lines"], want, "{format:?}");
+    }
 }
 
 #[tokio::test]
