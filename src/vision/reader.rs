@@ -264,7 +264,7 @@ impl Reader {
                 _ if mean_len < 40.0 => 36,
                 _ => 44,
             };
-            let read: Option<Vec<_>> = subset.iter().map(|&i| frames[i].decode_exact(n)).collect();
+            let read: Option<Vec<_>> = subset.iter().map(|&i| frames[i].decode_padded(n)).collect();
             let Some(read) = read else { continue };
             if read.iter().any(|l| l.top_text().contains("<<<")) {
                 outcome = BlockRead::MrzLike;

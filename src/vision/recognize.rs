@@ -12,6 +12,10 @@ use super::runtime::{LineModel, ModelError, Prediction};
 pub const ALPHABET: &[u8; 37] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
 /// Height of a line crop, in pixels, as the model expects.
 pub const CROP_H: usize = 32;
+
+/// The probability given to a filler appended to a line read short
+/// ([`Frames::decode_padded`]): a guess, kept below the certainty that ends a search.
+pub const PAD_PROB: f32 = 0.5;
 /// Crop height as a multiple of the character height, and horizontal padding in
 /// character heights. The model was trained on 1.4 to 2.2 and 0.1 to 1.5 (see
 /// models/MODEL_CARD.md); these sit inside both ranges.
@@ -361,6 +365,29 @@ impl Frames {
         })
     }
 
+    /// [`Frames::decode_exact`], or, when the reading is 1 to 4 characters short with no
+    /// gap a character could have been missed in (a line printed short: some cards stop a
+    /// name line's fillers early), the reading with fillers appended up to `n`, each at
+    /// probability [`PAD_PROB`], so that check digits and the plausibility gate judge it.
+    pub fn decode_padded(&self, n: usize) -> Option<ReadLine> {
+        if let Some(line) = self.decode_exact(n) {
+            return Some(line);
+        }
+        let len = self.segments().len();
+        if len >= n || len + 4 < n || len < 2 {
+            return None;
+        }
+        let mut line = self.decode_exact(len)?;
+        line.positions.resize(
+            n,
+            vec![Candidate {
+                ch: '<',
+                prob: PAD_PROB,
+            }],
+        );
+        Some(line)
+    }
+
     /// Alternatives at one frame, best first, renormalised over the non-blank classes.
     fn candidates(&self, t: usize) -> Vec<Candidate> {
         let row = self.row(t);
@@ -442,6 +469,16 @@ mod tests {
             classes,
         };
         assert_eq!(text(&f.decode_exact(5).unwrap()), "A<<<B");
+    }
+
+    #[test]
+    fn a_line_printed_short_is_padded_with_fillers() {
+        let f = frames_for("SMITH<<JOHN<<<", 4);
+        assert!(f.decode_exact(16).is_none());
+        let line = f.decode_padded(16).unwrap();
+        assert_eq!(text(&line), "SMITH<<JOHN<<<<<");
+        assert_eq!(line.positions[15][0].prob, PAD_PROB);
+        assert!(f.decode_padded(30).is_none());
     }
 
     #[test]
