@@ -300,8 +300,9 @@ pub fn cmd_eval(
         let report = match transform.and_then(|name| Transform::for_image(name, index)) {
             None => read_file(reader, None, &path, &opts),
             Some(t) => {
-                let original = read_file(reader, None, &path, &opts);
                 let bytes = std::fs::read(&path)?;
+                let original =
+                    read_bytes(reader, None, r.file.clone(), &bytes, &opts, Instant::now());
                 let img = vision::image_io::decode(&bytes, opts.max_pixels)?
                     .color
                     .to_rgb8();

@@ -51,10 +51,10 @@ impl Transform {
 
     /// Applies the transform and encodes the result.
     pub fn apply(self, img: &RgbImage) -> Vec<u8> {
-        let (out, format) = match self {
-            Transform::Rotate { degrees } => (rotate(img, degrees), ImageFormat::Png),
-            Transform::Mirror => (imageops::flip_horizontal(img), ImageFormat::Png),
-            Transform::Perspective { seed } => (perspective(img, seed), ImageFormat::Png),
+        let out = match self {
+            Transform::Rotate { degrees } => rotate_filled(img, degrees, Rgb([255, 255, 255])),
+            Transform::Mirror => imageops::flip_horizontal(img),
+            Transform::Perspective { seed } => perspective(img, seed),
             Transform::LowQuality => {
                 let (w, h) = img.dimensions();
                 let small = imageops::resize(
@@ -73,7 +73,7 @@ impl Transform {
         };
         let mut buf = Cursor::new(Vec::new());
         DynamicImage::ImageRgb8(out)
-            .write_to(&mut buf, format)
+            .write_to(&mut buf, ImageFormat::Png)
             .expect("encoding to memory");
         buf.into_inner()
     }
@@ -117,10 +117,6 @@ pub fn rotate_filled(img: &RgbImage, degrees: f32, fill: Rgb<u8>) -> RgbImage {
         let sy = s * dx + c * dy + cy - 0.5;
         sample(img, sx, sy).unwrap_or(fill)
     })
-}
-
-fn rotate(img: &RgbImage, degrees: f32) -> RgbImage {
-    rotate_filled(img, degrees, Rgb([255, 255, 255]))
 }
 
 /// A small deterministic generator (SplitMix64): the transforms need no `rand`.

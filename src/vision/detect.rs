@@ -500,34 +500,36 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
         let gap = (b0 - a.u1).max(a.u0 - b1);
         gap <= JOIN_GAP * h
     };
-    let pieces: Vec<Option<Piece>> = groups.iter().map(|g| piece(g)).collect();
-    let idx: Vec<usize> = (0..groups.len()).filter(|&i| pieces[i].is_some()).collect();
+    // (group index, piece) for the groups long enough to have an axis.
+    let pieces: Vec<(usize, Piece)> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| Some((i, piece(g)?)))
+        .collect();
     let mut parent: Vec<usize> = (0..groups.len()).collect();
-    for (k, &i) in idx.iter().enumerate() {
-        for &j in &idx[k + 1..] {
-            let (Some(a), Some(b)) = (&pieces[i], &pieces[j]) else {
-                continue;
-            };
+    for (k, (i, a)) in pieces.iter().enumerate() {
+        for (j, b) in &pieces[k + 1..] {
             if joins(a, b) {
-                let (ra, rb) = (find(&mut parent, i), find(&mut parent, j));
+                let (ra, rb) = (find(&mut parent, *i), find(&mut parent, *j));
                 parent[ra.max(rb)] = ra.min(rb);
             }
         }
     }
     // The joined lines come as well as their pieces, not instead: a join across text that
-    // only happens to be collinear must not cost the line it extends.
-    let mut joined: std::collections::HashMap<usize, Vec<usize>> = Default::default();
-    let mut pieces_in: std::collections::HashMap<usize, usize> = Default::default();
-    for &i in &idx {
-        let r = find(&mut parent, i);
-        joined.entry(r).or_default().extend(&groups[i]);
-        *pieces_in.entry(r).or_default() += 1;
+    // only happens to be collinear must not cost the line it extends. (Ordered by root, so
+    // the same image gives the same candidates in the same order.)
+    let mut joined: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = Default::default();
+    for (i, _) in &pieces {
+        let entry = joined.entry(find(&mut parent, *i)).or_default();
+        entry.0 += 1;
+        entry.1.extend(&groups[*i]);
     }
-    for (r, members) in joined {
-        if pieces_in[&r] > 1 {
-            groups.push(members);
-        }
-    }
+    groups.extend(
+        joined
+            .into_values()
+            .filter(|(n, _)| *n > 1)
+            .map(|(_, members)| members),
+    );
     groups
 }
 

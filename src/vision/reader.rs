@@ -64,17 +64,15 @@ impl Reader {
         let t = std::time::Instant::now();
         let gray = image_io::decode_gray(bytes, opts.max_pixels)?;
         let mut decode_ms = t.elapsed().as_secs_f64() * 1e3;
-        let mut reading = self.read_gray(&gray, opts)?;
-        if !settled(&reading) {
+        let reading = self.read_gray(&gray, opts)?;
+        let mut reading = self.or_ink_view(reading, opts, || {
             let t = std::time::Instant::now();
             let ink = image_io::decode(bytes, opts.max_pixels)
                 .ok()
                 .and_then(|d| image_io::ink_of(&d.color));
             decode_ms += t.elapsed().as_secs_f64() * 1e3;
-            if let Some(ink) = ink {
-                reading = better(reading, self.read_gray(&ink, opts)?);
-            }
-        }
+            ink
+        })?;
         reading.timings.decode_ms = decode_ms;
         Ok(reading)
     }
@@ -88,10 +86,21 @@ impl Reader {
         opts: &ReadOptions,
     ) -> Result<Reading, VisionError> {
         let reading = self.read_gray(&decoded.gray, opts)?;
+        self.or_ink_view(reading, opts, || image_io::ink_of(&decoded.color))
+    }
+
+    /// `reading` when it is settled; otherwise the better of it and the read of the ink
+    /// view that `ink` makes (only called then: it may decode the image again).
+    fn or_ink_view(
+        &self,
+        reading: Reading,
+        opts: &ReadOptions,
+        ink: impl FnOnce() -> Option<image::GrayImage>,
+    ) -> Result<Reading, VisionError> {
         if settled(&reading) {
             return Ok(reading);
         }
-        match image_io::ink_of(&decoded.color) {
+        match ink() {
             Some(ink) => Ok(better(reading, self.read_gray(&ink, opts)?)),
             None => Ok(reading),
         }
@@ -124,7 +133,7 @@ impl Reader {
                     BlockRead::Mrz(v, l, m) => (v, l, *m),
                 };
                 let score = score(&mrz);
-                let done = (mrz.valid && mrz.confidence > 0.5) || certain(&mrz);
+                let done = needs_no_other_look(&mrz);
                 if best.as_ref().is_none_or(|(s, _)| score > *s) {
                     let document = document_info(&lines, variant, mrz.format);
                     best = Some((
@@ -333,8 +342,8 @@ const CLEAN_MIN_CONFIDENCE: f32 = 0.5;
 /// check digit passes; or the model is fairly sure of the text, at least one check digit
 /// passes and the birth date is made of digits; or the block is read cleanly. Both of the
 /// last need a filler run (`<<`), which every MRZ has and prose does not, and at most one
-/// character that breaks its field's rules ([`mrz::Mrz::violations`]). Documents printed with wrong check digits
-/// pass the second test (all five such images in ../shared/data/real do), documents
+/// character that breaks its field's rules ([`mrz::Mrz::violations`]). Documents printed
+/// with wrong check digits pass the second test (all five such images in ../shared/data/real do), documents
 /// outside ICAO's rules (a pre-ICAO `C1` card, national check-digit schemes) the third:
 /// both come back as printed with `valid: false`. Printed prose read as an MRZ fails all
 /// three (the chance that random text passes one check and has a six-digit birth date is
@@ -363,12 +372,15 @@ fn score(m: &mrz::Mrz) -> f32 {
     m.confidence + if m.valid { 1.0 } else { 0.0 }
 }
 
-/// Whether a reading needs no other view of the image: its MRZ is valid, or read with
-/// certainty (a misprinted document).
+/// Whether an MRZ ends the search (no other block, scale or view of the image): it is
+/// valid, or read with certainty (a misprinted document).
+fn needs_no_other_look(m: &mrz::Mrz) -> bool {
+    (m.valid && m.confidence > 0.5) || certain(m)
+}
+
+/// Whether a reading needs no other view of the image ([`needs_no_other_look`]).
 fn settled(r: &Reading) -> bool {
-    r.mrz
-        .as_ref()
-        .is_some_and(|m| (m.valid && m.confidence > 0.5) || certain(m))
+    r.mrz.as_ref().is_some_and(needs_no_other_look)
 }
 
 /// The better of two readings of one image (an MRZ over none, then by [`score`]; text
