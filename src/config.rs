@@ -24,6 +24,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub kredibel: KredibelConfig,
     pub signzy: SignzyConfig,
+    pub storage: StorageConfig,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -33,8 +34,6 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// `PV_PUBLIC_URL`; empty means `http://<listen>`. See [`Config::public_url`].
     pub public_url: String,
-    /// `PV_DATA_DIR`.
-    pub data_dir: PathBuf,
     /// `PV_FETCH_ALLOW`: hosts or CIDRs URL fetching may reach despite the private-address ban.
     pub fetch_allow: Vec<String>,
     /// `PV_POOL_SIZE`: images read at once; 0 means one per core. See [`Config::pool_size`].
@@ -68,12 +67,23 @@ pub struct SignzyConfig {
     pub users: Vec<SignzyUser>,
     /// `PV_SIGNZY_TOKEN_TTL_SECS`: lifetime of a login token (Signzy's 14 days).
     pub token_ttl_secs: u64,
-    /// `PV_SIGNZY_FILE_TTL_SECS`: lifetime of an uploaded file sent without a valid `ttl`,
-    /// and of face crops (Signzy's persist default, 30 s).
+    /// `PV_SIGNZY_FILE_TTL_SECS`: lifetime of an uploaded file sent without a valid `ttl`
+    /// (Signzy's persist default, 30 s).
     pub file_ttl_secs: u64,
-    /// `PV_SIGNZY_MAX_IDENTITIES`: identities kept in memory at most; past it, creating
-    /// one answers 503 (none is dropped to make room).
-    pub max_identities: usize,
+    /// `PV_SIGNZY_CROP_TTL_SECS`: lifetime of a face crop (24 h by default, so a crop URL
+    /// handed to a queue or a callback still downloads).
+    pub crop_ttl_secs: u64,
+    /// `PV_SIGNZY_IDENTITY_TTL_SECS`: how long an identity (its `itemId` and
+    /// `accessToken`) is kept after it is created.
+    pub identity_ttl_secs: u64,
+}
+
+/// Where files, identities, patrons and sessions are kept (the `storage` module).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// `PV_STORAGE_URL`: `file://DIRECTORY` or `s3://BUCKET/PREFIX`.
+    pub url: String,
 }
 
 /// One account of the Signzy-compatible API.
@@ -108,7 +118,8 @@ impl fmt::Debug for SignzyConfig {
             .field("users", &self.users)
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field("file_ttl_secs", &self.file_ttl_secs)
-            .field("max_identities", &self.max_identities)
+            .field("crop_ttl_secs", &self.crop_ttl_secs)
+            .field("identity_ttl_secs", &self.identity_ttl_secs)
             .finish()
     }
 }
@@ -119,6 +130,7 @@ impl fmt::Debug for Config {
             .field("server", &self.server)
             .field("kredibel", &self.kredibel)
             .field("signzy", &self.signzy)
+            .field("storage", &self.storage)
             .finish()
     }
 }
@@ -206,9 +218,6 @@ impl Config {
         if let Some(v) = env("PV_PUBLIC_URL") {
             s.public_url = v.trim().to_string();
         }
-        if let Some(v) = env("PV_DATA_DIR") {
-            s.data_dir = PathBuf::from(v);
-        }
         if let Some(v) = env("PV_FETCH_ALLOW") {
             s.fetch_allow = split_list(&v);
         }
@@ -243,8 +252,14 @@ impl Config {
         if let Some(v) = env("PV_SIGNZY_FILE_TTL_SECS") {
             self.signzy.file_ttl_secs = parsed("PV_SIGNZY_FILE_TTL_SECS", &v)?;
         }
-        if let Some(v) = env("PV_SIGNZY_MAX_IDENTITIES") {
-            self.signzy.max_identities = parsed("PV_SIGNZY_MAX_IDENTITIES", &v)?;
+        if let Some(v) = env("PV_SIGNZY_CROP_TTL_SECS") {
+            self.signzy.crop_ttl_secs = parsed("PV_SIGNZY_CROP_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("PV_SIGNZY_IDENTITY_TTL_SECS") {
+            self.signzy.identity_ttl_secs = parsed("PV_SIGNZY_IDENTITY_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("PV_STORAGE_URL") {
+            self.storage.url = v.trim().to_string();
         }
         if let Some(v) = env("PV_SIGNZY_USERS") {
             self.signzy.users = split_list(&v)
@@ -281,6 +296,15 @@ impl Config {
         }
         if self.kredibel.max_image_bytes == 0 {
             return Err(invalid("kredibel.max_image_bytes", "must be at least 1"));
+        }
+        let store = &self.storage.url;
+        if !(store.starts_with("file://") && store.len() > 7
+            || store.starts_with("s3://") && store.len() > 5)
+        {
+            return Err(invalid(
+                "storage.url",
+                "must be file://DIRECTORY or s3://BUCKET/PREFIX",
+            ));
         }
         if self.signzy.users.iter().any(|u| u.username.is_empty()) {
             return Err(invalid("signzy.users", "a username is empty"));
@@ -421,7 +445,8 @@ mod tests {
             ("PV_PUBLIC_URL", "https://vision.example.com/"),
             ("PV_KREDIBEL_API_KEYS", " k1 , k2,,"),
             ("PV_SIGNZY_USERS", "alice:secret:with:colons,bob:pw"),
-            ("PV_DATA_DIR", "/var/lib/pv"),
+            ("PV_STORAGE_URL", " s3://bucket/pv "),
+            ("PV_SIGNZY_CROP_TTL_SECS", "7"),
             ("PV_FETCH_ALLOW", "10.0.0.0/8, files.internal"),
             ("PV_POOL_SIZE", "3"),
             ("PV_QUEUE_WAIT_MS", "10"),
@@ -448,7 +473,8 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(c.server.data_dir, PathBuf::from("/var/lib/pv"));
+        assert_eq!(c.storage.url, "s3://bucket/pv");
+        assert_eq!(c.signzy.crop_ttl_secs, 7);
         assert_eq!(c.server.fetch_allow, vec!["10.0.0.0/8", "files.internal"]);
         assert_eq!(c.pool_size(), 3);
         assert_eq!(c.server.queue_wait_ms, 10);
@@ -478,6 +504,7 @@ mod tests {
         assert!(with_env(&[("PV_LISTEN", "nowhere")]).is_err());
         assert!(with_env(&[("PV_POOL_SIZE", "-1")]).is_err());
         assert!(with_env(&[("PV_PUBLIC_URL", "ftp://x")]).is_err());
+        assert!(with_env(&[("PV_STORAGE_URL", "/var/lib/pv")]).is_err());
         let err = with_env(&[("PV_SIGNZY_USERS", "ok:pw,hunter2")]).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("PV_SIGNZY_USERS") && text.contains("entry 2"));

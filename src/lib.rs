@@ -10,11 +10,17 @@
 //!   fetching URLs through [`fetch`].
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod fetch;
+pub mod ids;
 pub mod kredibel;
+pub mod models;
+pub mod native;
+pub mod report;
 pub mod server;
 pub mod signzy;
+pub mod startup;
 pub mod storage;
 pub mod transform;
 pub mod vision;

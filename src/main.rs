@@ -3,7 +3,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use passport_vision::config::Config;
-use passport_vision::{cli, server};
+use passport_vision::models::Models;
+use passport_vision::{cli, server, startup};
 
 /// Reads passports, ID cards and visas: MRZ detection, recognition and validation.
 #[derive(Parser)]
@@ -56,17 +57,16 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let reader = cli::load_reader(args.model.as_deref())?;
+    let Models { reader, faces } = Models::load(args.model.as_deref())?;
     match args.command.unwrap_or(Command::Serve) {
-        Command::Read { json, files } => cli::cmd_read(&reader, &cli::load_faces()?, &files, json),
+        Command::Read { json, files } => cli::cmd_read(&reader, &faces, &files, json),
         Command::Eval {
             ground_truth,
             per_image,
             no_faces,
             transform,
         } => {
-            let faces = cli::load_faces()?;
-            let faces = (!no_faces).then_some(&faces);
+            let faces = (!no_faces).then_some(&*faces);
             let summary = cli::cmd_eval(
                 &reader,
                 faces,
@@ -78,14 +78,15 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { pages, rounds } => {
-            let report = cli::cmd_bench(&reader, &cli::load_faces()?, &pages, rounds)?;
+            let report = cli::cmd_bench(&reader, &faces, &pages, rounds)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Serve => {
             server::init_tracing();
             let config = Config::load()?;
-            tokio::runtime::Runtime::new()?.block_on(server::serve(config, reader))
+            let models = Models { reader, faces };
+            tokio::runtime::Runtime::new()?.block_on(startup::serve(config, models))
         }
     }
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use passport_vision::cli::FileReport;
+use passport_vision::report::FileReport;
 use passport_vision::vision::ReadOptions;
 use serde_json::Value;
 

@@ -5,11 +5,10 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
 
 use base64::Engine;
 use passport_vision::config::Config;
-use passport_vision::server::{self, AppState};
+use passport_vision::startup;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -24,12 +23,12 @@ struct Running {
 async fn start() -> Running {
     let mut config = Config::default();
     config.kredibel.api_keys = vec![KEY.into()];
-    let reader = Arc::new(passport_vision::cli::load_reader(None).expect("model loads"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = AppState::new(config, reader);
-    let task = tokio::spawn(server::serve_listener(listener, state, async {
+    config.storage.url = common::temp_storage_url("port0");
+    let state = startup::state(config, common::models()).await.unwrap();
+    let task = tokio::spawn(startup::serve_listener(listener, state, async {
         let _ = stopped.await;
     }));
     Running { addr, stop, task }

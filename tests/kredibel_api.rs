@@ -1,4 +1,4 @@
-//! The HTTP API as `main` builds it (`server::build_app`), driven with `oneshot`: the Kredibel
+//! The HTTP API as `main` builds it (`startup::build_app`), driven with `oneshot`: the Kredibel
 //! endpoint's every field, default, key placement, error type and status; the native
 //! `/v1/read`; health checks, request ids, the busy pool and the time limit. With
 //! `../shared` present, every real image goes through the Kredibel endpoint too.
@@ -15,7 +15,7 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use image::{imageops, DynamicImage, ImageFormat};
 use passport_vision::config::Config;
-use passport_vision::server::{self, AppState};
+use passport_vision::startup;
 use passport_vision::vision::{ReadOptions, Reader};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -29,19 +29,20 @@ const TD3_LINES: [&str; 2] = [
 
 fn reader() -> Arc<Reader> {
     static READER: OnceLock<Arc<Reader>> = OnceLock::new();
-    READER
-        .get_or_init(|| Arc::new(passport_vision::cli::load_reader(None).expect("model loads")))
-        .clone()
+    READER.get_or_init(|| common::models().reader).clone()
 }
 
 fn config() -> Config {
     let mut c = Config::default();
     c.kredibel.api_keys = vec![KEY.into(), "second-key".into()];
+    c.storage.url = common::temp_storage_url("kredibel");
     c
 }
 
-fn app() -> Router {
-    server::build_app(config(), reader())
+async fn app() -> Router {
+    startup::build_app(config(), common::models())
+        .await
+        .unwrap()
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -108,7 +109,7 @@ async fn post_image(bytes: &[u8], options: Value) -> Answer {
     body.as_object_mut()
         .unwrap()
         .extend(options.as_object().unwrap().clone());
-    post(app(), body).await
+    post(app().await, body).await
 }
 
 fn assert_error(a: &Answer, status: StatusCode, error_type: &str) {
@@ -185,7 +186,7 @@ async fn kredibel_reads_the_passport_fixture_into_every_vendor_field() {
 async fn kredibel_accepts_the_key_as_bearer_header_query_or_body_field() {
     let image = b64(&fixture("td3_passport.png"));
     let header = send(
-        app(),
+        app().await,
         kredibel_request(
             json!({"image": image}).to_string(),
             Some("second-key"),
@@ -195,7 +196,7 @@ async fn kredibel_accepts_the_key_as_bearer_header_query_or_body_field() {
     .await;
     assert_eq!(header.status, StatusCode::OK);
     let query = send(
-        app(),
+        app().await,
         kredibel_request(
             json!({"image": image}).to_string(),
             None,
@@ -205,7 +206,7 @@ async fn kredibel_accepts_the_key_as_bearer_header_query_or_body_field() {
     .await;
     assert_eq!(query.status, StatusCode::OK);
     let body = send(
-        app(),
+        app().await,
         kredibel_request(json!({"image": image, "key": KEY}).to_string(), None, PATH),
     )
     .await;
@@ -216,7 +217,7 @@ async fn kredibel_accepts_the_key_as_bearer_header_query_or_body_field() {
 #[tokio::test]
 async fn kredibel_returns_401_without_key() {
     let a = send(
-        app(),
+        app().await,
         kredibel_request(json!({"image": "AAAA"}).to_string(), None, PATH),
     )
     .await;
@@ -226,7 +227,7 @@ async fn kredibel_returns_401_without_key() {
         ["message"]
     );
     // Nor can an unauthenticated caller learn anything from a malformed body.
-    let bad = send(app(), kredibel_request("{not json", None, PATH)).await;
+    let bad = send(app().await, kredibel_request("{not json", None, PATH)).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -248,7 +249,7 @@ async fn kredibel_returns_401_for_a_wrong_key_in_any_place() {
             PATH,
         ),
     ] {
-        let a = send(app(), req).await;
+        let a = send(app().await, req).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED);
         assert!(a.body["message"].is_string());
         assert!(a.body.get("errors").is_none());
@@ -260,7 +261,7 @@ async fn kredibel_with_no_configured_keys_refuses_every_request() {
     let mut c = config();
     c.kredibel.api_keys.clear();
     let a = send(
-        server::build_app(c, reader()),
+        startup::build_app(c, common::models()).await.unwrap(),
         kredibel_request(
             json!({"image": "AAAA", "key": ""}).to_string(),
             Some(KEY),
@@ -274,7 +275,7 @@ async fn kredibel_with_no_configured_keys_refuses_every_request() {
 #[tokio::test]
 async fn kredibel_reports_unknown_fields_in_the_validation_shape() {
     let a = post(
-        app(),
+        app().await,
         json!({"image": "AAAA", "imageUrl": "x", "cardDetection": true}),
     )
     .await;
@@ -290,27 +291,31 @@ async fn kredibel_reports_unknown_fields_in_the_validation_shape() {
 
 #[tokio::test]
 async fn kredibel_rejects_malformed_json_and_wrong_types_with_400() {
-    let malformed = send(app(), kredibel_request("{\"image\": ", Some(KEY), PATH)).await;
+    let malformed = send(
+        app().await,
+        kredibel_request("{\"image\": ", Some(KEY), PATH),
+    )
+    .await;
     assert_validation(&malformed, "json", "Invalid JSON body.");
-    let empty = send(app(), kredibel_request("", Some(KEY), PATH)).await;
+    let empty = send(app().await, kredibel_request("", Some(KEY), PATH)).await;
     assert_validation(&empty, "json", "Invalid JSON body.");
     assert_validation(
-        &post(app(), json!([1, 2])).await,
+        &post(app().await, json!([1, 2])).await,
         "_schema",
         "Invalid input type.",
     );
     assert_validation(
-        &post(app(), json!({})).await,
+        &post(app().await, json!({})).await,
         "image",
         "Missing data for required field.",
     );
     assert_validation(
-        &post(app(), json!({"image": 12})).await,
+        &post(app().await, json!({"image": 12})).await,
         "image",
         "Not a valid string.",
     );
     assert_validation(
-        &post(app(), json!({"image": null})).await,
+        &post(app().await, json!({"image": null})).await,
         "image",
         "Field may not be null.",
     );
@@ -320,9 +325,9 @@ async fn kredibel_rejects_malformed_json_and_wrong_types_with_400() {
         "flipImage",
         "checkFlipImage",
     ] {
-        let a = post(app(), json!({"image": "AAAA", field: "maybe"})).await;
+        let a = post(app().await, json!({"image": "AAAA", field: "maybe"})).await;
         assert_validation(&a, field, "Not a valid boolean.");
-        let a = post(app(), json!({"image": "AAAA", field: [true]})).await;
+        let a = post(app().await, json!({"image": "AAAA", field: [true]})).await;
         assert_validation(&a, field, "Not a valid boolean.");
     }
 }
@@ -330,7 +335,7 @@ async fn kredibel_rejects_malformed_json_and_wrong_types_with_400() {
 #[tokio::test]
 async fn kredibel_returns_invalid_base64_encoding_with_400() {
     for image in ["@@@@not base64@@@@", "QUJD*", "data:image/png;base64", "A"] {
-        let a = post(app(), json!({"image": image})).await;
+        let a = post(app().await, json!({"image": image})).await;
         assert_error(&a, StatusCode::BAD_REQUEST, "invalid_base64_encoding");
     }
 }
@@ -347,7 +352,7 @@ async fn kredibel_accepts_a_data_prefix_line_breaks_and_url_safe_base64() {
         .join("\r\n");
     let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
     for image in [format!("data:image/png;base64,{wrapped}"), url_safe] {
-        let a = post(app(), json!({"image": image})).await;
+        let a = post(app().await, json!({"image": image})).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.body);
         assert_eq!(a.body["data"]["result"]["identityId"], "XK4271903");
     }
@@ -358,11 +363,11 @@ async fn kredibel_refuses_images_over_2_mb_with_413() {
     // A PNG signature and 2 MiB of padding: over the limit by one byte once decoded.
     let mut big = b"\x89PNG\r\n\x1a\n".to_vec();
     big.resize(2 * 1024 * 1024 + 1, 0);
-    let a = post(app(), json!({"image": b64(&big)})).await;
+    let a = post(app().await, json!({"image": b64(&big)})).await;
     assert_error(&a, StatusCode::PAYLOAD_TOO_LARGE, "image_too_large");
     // A body past the body limit is refused in the same shape before it is parsed.
     let huge = format!("{{\"image\": \"{}\"}}", "A".repeat(4 * 1024 * 1024));
-    let a = send(app(), kredibel_request(huge, Some(KEY), PATH)).await;
+    let a = send(app().await, kredibel_request(huge, Some(KEY), PATH)).await;
     assert_error(&a, StatusCode::PAYLOAD_TOO_LARGE, "image_too_large");
 }
 
@@ -413,7 +418,7 @@ async fn kredibel_refuses_images_with_more_pixels_than_the_limit_with_413() {
     c.server.max_pixels = 10_000;
     let body = json!({"image": b64(&fixture("td3_passport.png"))});
     let a = send(
-        server::build_app(c, reader()),
+        startup::build_app(c, common::models()).await.unwrap(),
         kredibel_request(body.to_string(), Some(KEY), PATH),
     )
     .await;
@@ -526,18 +531,18 @@ async fn kredibel_answers_503_with_retry_after_when_every_reader_is_busy() {
     let mut c = config();
     c.server.pool_size = 1;
     c.server.queue_wait_ms = 20;
-    let state = AppState::new(c, reader());
+    let state = startup::state(c, common::models()).await.unwrap();
     let _held = state.pool.acquire().await.unwrap();
     let body = json!({"image": b64(&fixture("td3_passport.png"))});
     let a = send(
-        server::app(state.clone()),
+        startup::app(state.clone()),
         kredibel_request(body.to_string(), Some(KEY), PATH),
     )
     .await;
     assert_error(&a, StatusCode::SERVICE_UNAVAILABLE, "server_busy");
     assert_eq!(a.headers[header::RETRY_AFTER], "1");
     let native = send(
-        server::app(state),
+        startup::app(state),
         native_request(fixture("td3_passport.png")),
     )
     .await;
@@ -552,17 +557,17 @@ async fn kredibel_answers_504_in_its_error_shape_when_the_time_limit_passes() {
     c.server.pool_size = 1;
     c.server.queue_wait_ms = 10_000;
     c.server.request_timeout_ms = 50;
-    let state = AppState::new(c, reader());
+    let state = startup::state(c, common::models()).await.unwrap();
     let _held = state.pool.acquire().await.unwrap();
     let body = json!({"image": b64(&fixture("td3_passport.png"))});
     let a = send(
-        server::app(state.clone()),
+        startup::app(state.clone()),
         kredibel_request(body.to_string(), Some(KEY), PATH),
     )
     .await;
     assert_error(&a, StatusCode::GATEWAY_TIMEOUT, "timeout");
     let native = send(
-        server::app(state),
+        startup::app(state),
         native_request(fixture("td3_passport.png")),
     )
     .await;
@@ -572,11 +577,11 @@ async fn kredibel_answers_504_in_its_error_shape_when_the_time_limit_passes() {
 
 #[tokio::test]
 async fn kredibel_answers_405_to_other_methods_and_unknown_paths_get_404() {
-    let get = send(app(), Request::get(PATH).body(Body::empty()).unwrap()).await;
+    let get = send(app().await, Request::get(PATH).body(Body::empty()).unwrap()).await;
     assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(get.body["message"].is_string());
     let missing = send(
-        app(),
+        app().await,
         Request::get("/v1/nothing").body(Body::empty()).unwrap(),
     )
     .await;
@@ -613,7 +618,7 @@ async fn kredibel_never_answers_500_to_whatever_the_caller_sends() {
     huge.extend_from_slice(&png[24..40]);
     bodies.push(json!({"image": b64(&huge)}).to_string());
     for body in bodies {
-        let a = send(app(), kredibel_request(body.clone(), Some(KEY), PATH)).await;
+        let a = send(app().await, kredibel_request(body.clone(), Some(KEY), PATH)).await;
         let shown: String = body.chars().take(60).collect();
         assert!(
             !a.status.is_server_error(),
@@ -627,7 +632,7 @@ async fn kredibel_never_answers_500_to_whatever_the_caller_sends() {
 #[tokio::test]
 async fn every_answer_echoes_a_request_id_or_gets_a_new_one() {
     let given = send(
-        app(),
+        app().await,
         Request::get("/healthz")
             .header("x-request-id", "abc-123")
             .body(Body::empty())
@@ -635,12 +640,12 @@ async fn every_answer_echoes_a_request_id_or_gets_a_new_one() {
     )
     .await;
     assert_eq!(given.headers["x-request-id"], "abc-123");
-    let made = send(app(), kredibel_request("{}", None, PATH)).await;
+    let made = send(app().await, kredibel_request("{}", None, PATH)).await;
     let id = made.headers["x-request-id"].to_str().unwrap();
     uuid::Uuid::parse_str(id).expect("a generated id is a UUID");
     // An id that is not a plain token is replaced.
     let odd = send(
-        app(),
+        app().await,
         Request::get("/healthz")
             .header("x-request-id", "has spaces; and more")
             .body(Body::empty())
@@ -652,14 +657,18 @@ async fn every_answer_echoes_a_request_id_or_gets_a_new_one() {
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_without_a_key() {
-    let health = send(app(), Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let health = send(
+        app().await,
+        Request::get("/healthz").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(
         (health.status, &health.body),
         (StatusCode::OK, &json!({"status": "ok"}))
     );
-    let state = AppState::new(config(), reader());
+    let state = startup::state(config(), common::models()).await.unwrap();
     let ready = send(
-        server::app(state.clone()),
+        startup::app(state.clone()),
         Request::get("/readyz").body(Body::empty()).unwrap(),
     )
     .await;
@@ -668,7 +677,7 @@ async fn healthz_and_readyz_answer_without_a_key() {
     assert!(ready.body["pool"]["size"].as_u64().unwrap() >= 1);
     state.set_ready(false);
     let draining = send(
-        server::app(state),
+        startup::app(state),
         Request::get("/readyz").body(Body::empty()).unwrap(),
     )
     .await;
@@ -711,7 +720,7 @@ fn multipart_request(part_name: &str, filename: &str, bytes: &[u8]) -> Request<B
 
 #[tokio::test]
 async fn native_read_answers_the_read_json_report_for_raw_bytes() {
-    let a = send(app(), native_request(fixture("td3_passport.png"))).await;
+    let a = send(app().await, native_request(fixture("td3_passport.png"))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["file"], "upload");
     assert_eq!(a.body["mrz"]["lines"], json!(TD3_LINES));
@@ -720,7 +729,7 @@ async fn native_read_answers_the_read_json_report_for_raw_bytes() {
     assert!(a.body["error"].is_null());
     assert!(a.body["elapsed_ms"].as_f64().unwrap() > 0.0);
     // The same object as `read --json`, bar the file name and timing.
-    let direct = passport_vision::cli::FileReport::new(
+    let direct = passport_vision::report::FileReport::new(
         "upload".into(),
         reader().read_bytes(&fixture("td3_passport.png"), &ReadOptions::default()),
         0.0,
@@ -736,14 +745,14 @@ async fn native_read_answers_the_read_json_report_for_raw_bytes() {
 #[tokio::test]
 async fn native_read_takes_a_multipart_file_part_and_reports_its_name() {
     let a = send(
-        app(),
+        app().await,
         multipart_request("file", "scan.png", &fixture("td3_passport.png")),
     )
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["file"], "scan.png");
     assert_eq!(a.body["mrz"]["format"], "TD3");
-    let none = send(app(), multipart_request("other", "x.png", b"abc")).await;
+    let none = send(app().await, multipart_request("other", "x.png", b"abc")).await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
     assert_eq!(none.body["error"]["type"], "bad_request");
 }
@@ -753,24 +762,27 @@ async fn native_read_needs_the_kredibel_key() {
     let req = Request::post("/v1/read")
         .body(Body::from(fixture("td3_passport.png")))
         .unwrap();
-    let a = send(app(), req).await;
+    let a = send(app().await, req).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert_eq!(a.body["error"]["type"], "unauthorized");
 }
 
 #[tokio::test]
 async fn native_read_reports_pages_without_an_mrz_and_refuses_non_images() {
-    let blank = send(app(), native_request(fixture("blank_page.png"))).await;
+    let blank = send(app().await, native_request(fixture("blank_page.png"))).await;
     assert_eq!(blank.status, StatusCode::OK);
     assert!(blank.body["mrz"].is_null());
     assert_eq!(blank.body["error"]["type"], "text_not_found");
-    let text = send(app(), native_request(b"hello".to_vec())).await;
+    let text = send(app().await, native_request(b"hello".to_vec())).await;
     assert_eq!(text.status, StatusCode::BAD_REQUEST);
     assert_eq!(text.body["error"]["type"], "unsupported_image");
     let bad_flag = Request::post(format!("/v1/read?key={KEY}&flip=perhaps"))
         .body(Body::from(fixture("td3_passport.png")))
         .unwrap();
-    assert_eq!(send(app(), bad_flag).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        send(app().await, bad_flag).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -778,7 +790,7 @@ async fn native_read_options_come_from_the_query() {
     let req = Request::post(format!("/v1/read?key={KEY}&check_mirror=false"))
         .body(Body::from(passport("mirrored")))
         .unwrap();
-    let a = send(app(), req).await;
+    let a = send(app().await, req).await;
     assert_eq!(a.status, StatusCode::OK);
     // Without mirrored readings, whatever is read is not the page's MRZ.
     assert_ne!(a.body["mrz"]["lines"], json!(TD3_LINES));
@@ -786,7 +798,7 @@ async fn native_read_options_come_from_the_query() {
     let req = Request::post(format!("/v1/read?key={KEY}&flip=true"))
         .body(Body::from(passport("mirrored")))
         .unwrap();
-    let a = send(app(), req).await;
+    let a = send(app().await, req).await;
     assert_eq!(a.body["mrz"]["lines"], json!(TD3_LINES));
     assert_eq!(a.body["document"]["mirrored"], true);
 }

@@ -1,4 +1,4 @@
-//! Signzy's flow as `main` builds the service (`server::build_app`), driven with `oneshot`:
+//! Signzy's flow as `main` builds the service (`startup::build_app`), driven with `oneshot`:
 //! login, identity, the three upload routes, `faceExtraction` on a stored file, on a URL
 //! served by a local test server and on a PDF (the same crop each time), the crop
 //! downloaded, decoded and checked for a face; `autoRecognition`; and the errors: bad
@@ -16,20 +16,12 @@ use axum::Router;
 use base64::Engine;
 use http_body_util::BodyExt;
 use passport_vision::config::{Config, SignzyUser};
-use passport_vision::server;
+use passport_vision::startup;
 use passport_vision::vision::face::FaceDetector;
-use passport_vision::vision::Reader;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const PUBLIC: &str = "http://pv.test";
-
-fn reader() -> Arc<Reader> {
-    static READER: OnceLock<Arc<Reader>> = OnceLock::new();
-    READER
-        .get_or_init(|| Arc::new(passport_vision::cli::load_reader(None).expect("model loads")))
-        .clone()
-}
 
 fn detector() -> &'static FaceDetector {
     static DET: OnceLock<FaceDetector> = OnceLock::new();
@@ -39,10 +31,7 @@ fn detector() -> &'static FaceDetector {
 fn config(allow: &[&str]) -> Config {
     let mut c = Config::default();
     c.server.public_url = PUBLIC.into();
-    // Under cargo's scratch folder for integration tests (target/tmp), not /tmp: the
-    // routers live as long as the test process, so nothing could remove them after use.
-    c.server.data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("signzy-{}", uuid::Uuid::new_v4()));
+    c.storage.url = common::temp_storage_url("signzy");
     c.server.fetch_allow = allow.iter().map(|s| s.to_string()).collect();
     c.signzy.users = vec![
         SignzyUser {
@@ -57,8 +46,10 @@ fn config(allow: &[&str]) -> Config {
     c
 }
 
-fn app(allow: &[&str]) -> Router {
-    server::build_app(config(allow), reader())
+async fn app(allow: &[&str]) -> Router {
+    startup::build_app(config(allow), common::models())
+        .await
+        .unwrap()
 }
 
 struct Answer {
@@ -359,7 +350,7 @@ async fn test_server() -> TestServer {
 #[tokio::test]
 async fn the_whole_flow_crops_the_portrait_from_an_upload_a_url_and_a_pdf_alike() {
     let server = test_server().await;
-    let app = app(&["localhost"]);
+    let app = app(&["localhost"]).await;
     let (_, _, item, access) = identity(&app, json!([])).await;
     let jpeg = portrait_jpeg();
 
@@ -431,7 +422,7 @@ async fn the_whole_flow_crops_the_portrait_from_an_upload_a_url_and_a_pdf_alike(
 
 #[tokio::test]
 async fn login_logout_and_identities_follow_loopback() {
-    let app = app(&[]);
+    let app = app(&[]).await;
     let bad = login(&app, "alice", "wrong").await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.json()["error"]["code"], "LOGIN_FAILED");
@@ -515,7 +506,7 @@ async fn login_logout_and_identities_follow_loopback() {
 
 #[tokio::test]
 async fn snoops_refuse_unknown_items_wrong_tokens_and_other_tasks() {
-    let app = app(&[]);
+    let app = app(&[]).await;
     let (_, _, item, access) = identity(&app, json!([])).await;
     let (_, _, _, other_access) = identity(&app, json!([])).await;
     let url = "https://example.com/x.jpg";
@@ -572,7 +563,7 @@ async fn snoops_refuse_unknown_items_wrong_tokens_and_other_tasks() {
 
 #[tokio::test]
 async fn a_page_without_a_face_answers_422() {
-    let app = app(&[]);
+    let app = app(&[]).await;
     let (_, _, item, access) = identity(&app, json!([])).await;
     for page in ["td3_passport.png", "blank_page.png"] {
         let up = upload_json(&app, &fixture(page), "image/png", None).await;
@@ -602,7 +593,7 @@ async fn a_page_without_a_face_answers_422() {
 #[tokio::test]
 async fn ssrf_attempts_are_refused_without_a_connection() {
     let server = test_server().await;
-    let app = app(&["localhost"]);
+    let app = app(&["localhost"]).await;
     let (_, _, item, access) = identity(&app, json!([])).await;
     let port = server.port;
     for url in [
@@ -642,7 +633,7 @@ async fn ssrf_attempts_are_refused_without_a_connection() {
 async fn uploads_refuse_other_types_and_expire() {
     let mut c = config(&[]);
     c.signzy.file_ttl_secs = 1;
-    let app = server::build_app(c, reader());
+    let app = startup::build_app(c, common::models()).await.unwrap();
     let a = send(
         &app,
         post_json(
@@ -682,7 +673,7 @@ async fn uploads_refuse_other_types_and_expire() {
 
 #[tokio::test]
 async fn auto_recognition_reads_the_identity_images() {
-    let app = app(&[]);
+    let app = app(&[]).await;
     let up = upload_json(
         &app,
         &fixture("td3_passport_portrait.png"),
@@ -705,12 +696,16 @@ async fn auto_recognition_reads_the_identity_images() {
     assert_eq!(r["expiryDate"], "01/01/2032");
     assert_eq!(r["sex"], "F");
     assert_eq!(r["country"][1], "UTO");
+    assert_eq!(
+        r["nationality"], "UTOPIAN",
+        "a nationality word, as Signzy gives it"
+    );
     assert_eq!(r["placeOfBirth"], "");
 }
 
 #[tokio::test]
 async fn encrypted_and_broken_pdfs_are_refused_with_400() {
-    let app = app(&[]);
+    let app = app(&[]).await;
     let (_, _, item, access) = identity(&app, json!([])).await;
     let mut pdf = pdf_with_jpeg(&portrait_jpeg());
     // Broken: cut in half.
@@ -764,7 +759,7 @@ async fn encrypted_and_broken_pdfs_are_refused_with_400() {
 async fn login_tokens_expire_after_their_ttl() {
     let mut c = config(&[]);
     c.signzy.token_ttl_secs = 1;
-    let app = server::build_app(c, reader());
+    let app = startup::build_app(c, common::models()).await.unwrap();
     let l = login(&app, "alice", "alice-pw").await.json();
     assert_eq!(l["ttl"], 1);
     let token = l["id"].as_str().unwrap();
@@ -789,34 +784,90 @@ async fn login_tokens_expire_after_their_ttl() {
 }
 
 #[tokio::test]
-async fn identities_past_the_configured_number_answer_503_and_keep_the_others() {
+async fn a_restart_keeps_sessions_identities_user_ids_and_files() {
+    let c = config(&[]);
+    let first = startup::build_app(c.clone(), common::models())
+        .await
+        .unwrap();
+    let (token, patron, item, access) = identity(&first, json!([])).await;
+    let up = upload_json(&first, &portrait_jpeg(), "image/jpeg", Some("10 mins")).await;
+    let url = up["file"]["directURL"].as_str().unwrap().to_string();
+    drop(first);
+    // A new process over the same storage (here: the same directory).
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    assert_eq!(
+        login(&app, "alice", "alice-pw").await.json()["userId"],
+        patron
+    );
+    let path = format!("/api/v2/patrons/{patron}/identities");
+    let body = json!({"type": "passport"});
+    assert_eq!(
+        send(&app, post_json(&path, &body, Some(&token)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(download(&app, &url).await.status, StatusCode::OK);
+    assert_holds_a_face(&extract(&app, &item, &access, &url).await);
+}
+
+#[tokio::test]
+async fn face_crops_outlive_the_upload_ttl_by_their_own_lifetime() {
     let mut c = config(&[]);
-    c.signzy.max_identities = 2;
-    let app = server::build_app(c, reader());
-    let (_, _, first, first_token) = identity(&app, json!([])).await;
-    identity(&app, json!([])).await;
-    let (token, patron) = {
-        let l = login(&app, "alice", "alice-pw").await.json();
-        (
-            l["id"].as_str().unwrap().to_string(),
-            l["userId"].as_str().unwrap().to_string(),
-        )
-    };
-    let body = json!({"type": "passport", "email": "a@example.com", "images": []});
-    let full = send(
+    c.signzy.file_ttl_secs = 1;
+    let dir = c.storage.url.strip_prefix("file://").unwrap().to_string();
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    let (_, _, item, access) = identity(&app, json!([])).await;
+    let up = upload_json(&app, &portrait_jpeg(), "image/jpeg", None).await;
+    let url = up["file"]["directURL"].as_str().unwrap().to_string();
+    let a = send(
         &app,
-        post_json(
-            &format!("/api/v2/patrons/{patron}/identities"),
-            &body,
-            Some(&token),
-        ),
+        post_json("/api/v2/snoops", &face_snoop(&item, &access, &url), None),
     )
     .await;
-    assert_eq!(full.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(full.json()["error"]["code"], "IDENTITY_STORE_FULL");
-    // The first identity is still there: a task on it is answered, not 404.
-    let snoop = json!({"service": "Identity", "itemId": first, "accessToken": first_token,
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.json());
+    let cropped = a.json()["response"]["result"]["cropped"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(download(&app, &url).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(download(&app, &cropped).await.status, StatusCode::OK);
+    // The crop's stored expiry is the default crop_ttl (24 h) away: an hour from now it
+    // still downloads. The object's frame: a 4-byte length, then its JSON header.
+    let name = cropped
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap();
+    let frame = std::fs::read(std::path::Path::new(&dir).join("files").join(name)).unwrap();
+    let len = u32::from_be_bytes(frame[..4].try_into().unwrap()) as usize;
+    let header: Value = serde_json::from_slice(&frame[4..4 + len]).unwrap();
+    let left_ms = header["expires_at_ms"].as_u64().unwrap() - passport_vision::clock::now_ms();
+    assert!(left_ms > 23 * 3_600_000, "{left_ms} ms left");
+}
+
+#[tokio::test]
+async fn signzy_answers_accept_item_id_spellings_form_logins_and_carry_utf8_json() {
+    let app = app(&[]).await;
+    let req = Request::post("/api/v2/patrons/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("username=alice&password=alice-pw"))
+        .unwrap();
+    let l = send(&app, req).await;
+    assert_eq!(l.status, StatusCode::OK);
+    assert_eq!(l.content_type, "application/json; charset=utf-8");
+    let (_, _, item, access) = identity(&app, json!([])).await;
+    let snoop = json!({"service": "Identity", "itemID": item, "accessToken": access,
         "task": "faceExtraction", "essentials": {}});
     let a = send(&app, post_json("/api/v2/snoops", &snoop, None)).await;
+    // Found by `itemID`: the missing url is what is refused, not the item.
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.json());
+    assert_eq!(a.content_type, "application/json; charset=utf-8");
+    assert!(a.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("essentials.url"));
 }

@@ -8,6 +8,7 @@ use axum::Json;
 use serde_json::json;
 
 use crate::server::pool::PoolError;
+use crate::server::set_retry_after;
 use crate::vision::VisionError;
 
 /// The `message` of a payload validation failure (Flask-RESTX's wording, as Kredibel sends).
@@ -136,16 +137,15 @@ impl IntoResponse for KredibelError {
             }
         };
         let mut res = (status, Json(body)).into_response();
-        let headers = res.headers_mut();
         match self {
-            KredibelError::Busy { retry_after_secs } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
+            KredibelError::Busy { retry_after_secs } => set_retry_after(&mut res, retry_after_secs),
             KredibelError::MissingKey | KredibelError::InvalidKey => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             KredibelError::MethodNotAllowed => {
-                headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+                res.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
             }
             _ => {}
         }

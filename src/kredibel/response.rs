@@ -169,14 +169,6 @@ fn vendor_date(yymmdd: &str) -> String {
     }
 }
 
-/// Today's date by the system clock (UTC).
-pub fn today() -> CalendarDate {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    CalendarDate::from_unix_days((secs / 86_400) as i64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,20 +1,19 @@
-//! The HTTP service: shared state, the bounded image pool, request ids, tracing, time
-//! limits, health endpoints, the native `POST /v1/read`, and each vendor's router.
+//! The HTTP layer every API shares: the state ([`AppState`], with `FromRef` substates),
+//! key helpers ([`auth`]), the bounded image pool ([`pool`]), request ids and tracing,
+//! time limits, the busy answer's `Retry-After`, and the health endpoints.
 //!
-//! `main` calls [`serve`]; tests build the same router with [`build_app`] (or [`app`] over an
-//! [`AppState`] they keep a handle on).
+//! It imports none of the APIs built on it (`native`, `kredibel`, `signzy`);
+//! `startup` builds the state and merges their routers.
 
 pub mod auth;
-pub mod native;
 pub mod pool;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::{FromRef, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,6 +22,9 @@ use serde_json::json;
 use tracing::Instrument;
 
 use crate::config::Config;
+use crate::models::Models;
+use crate::storage::Storage;
+use crate::vision::face::FaceDetector;
 use crate::vision::{ReadOptions, Reader};
 use pool::Pool;
 
@@ -34,20 +36,27 @@ pub const REQUEST_ID: &str = "x-request-id";
 pub struct AppState {
     pub config: Arc<Config>,
     pub reader: Arc<Reader>,
+    pub faces: Arc<FaceDetector>,
     pub pool: Arc<Pool>,
+    /// Files, identities, patrons and sessions ([`crate::storage`]).
+    pub storage: Storage,
     ready: Arc<AtomicBool>,
 }
 
 impl AppState {
-    pub fn new(config: Config, reader: Arc<Reader>) -> AppState {
+    /// The state over loaded models and opened storage (`startup::state` opens
+    /// and checks it).
+    pub fn new(config: Config, models: Models, storage: Storage) -> AppState {
         let pool = Pool::new(
             config.pool_size(),
             Duration::from_millis(config.server.queue_wait_ms),
         );
         AppState {
             config: Arc::new(config),
-            reader,
+            reader: models.reader,
+            faces: models.faces,
             pool: Arc::new(pool),
+            storage,
             ready: Arc::new(AtomicBool::new(true)),
         }
     }
@@ -73,84 +82,37 @@ impl AppState {
     }
 }
 
-/// The whole service, as `main` serves it.
-pub fn build_app(config: Config, reader: Arc<Reader>) -> Router {
-    app(AppState::new(config, reader))
+impl FromRef<AppState> for Arc<Config> {
+    fn from_ref(s: &AppState) -> Self {
+        s.config.clone()
+    }
 }
 
-/// The whole service over a state the caller keeps.
-pub fn app(state: AppState) -> Router {
+impl FromRef<AppState> for Storage {
+    fn from_ref(s: &AppState) -> Self {
+        s.storage.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Pool> {
+    fn from_ref(s: &AppState) -> Self {
+        s.pool.clone()
+    }
+}
+
+/// The health routes: `GET /healthz` (the process answers) and `GET /readyz` (503 while
+/// shutting down), with the pool's size and free slots.
+pub fn health_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state.clone())
-        .merge(native::router(state.clone()))
-        .merge(crate::kredibel::router(state.clone()))
-        .merge(crate::signzy::router(state))
-        .fallback(not_found)
-        .layer(middleware::from_fn(request_context))
+        .with_state(state)
 }
 
-/// Logs the settings that matter (no secrets), warns about development credentials, binds
-/// `server.listen` and serves until Ctrl-C or SIGTERM.
-pub async fn serve(config: Config, reader: Reader) -> anyhow::Result<()> {
-    for warning in config.dev_credentials() {
-        tracing::warn!("running with development credentials: {warning}");
-    }
-    if config.kredibel.api_keys.is_empty() {
-        tracing::warn!("no Kredibel API key is configured: every keyed request gets 401");
-    }
-    let addr = config.server.listen;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    tracing::info!(
-        listen = %listener.local_addr()?,
-        public_url = %config.public_url(),
-        pool_size = config.pool_size(),
-        "passport-vision is serving"
-    );
-    let state = AppState::new(config, Arc::new(reader));
-    serve_listener(listener, state, shutdown_signal()).await
-}
-
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then drains: `/readyz`
-/// turns 503 and requests in flight finish.
-pub async fn serve_listener(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let router = app(state.clone());
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            state.set_ready(false);
-            tracing::info!("shutting down: finishing the requests in flight");
-        })
-        .await?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+/// Adds `Retry-After: secs` to a busy answer: every API's 503 for a full pool carries it.
+pub fn set_retry_after(res: &mut Response, secs: u64) {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
 }
 
 /// Logs to stderr; the level comes from `RUST_LOG` (default `info`).
@@ -167,7 +129,7 @@ pub fn init_tracing() {
 /// Gives each request an id (kept from `x-request-id` when it is 1-128 characters of
 /// `A-Za-z0-9._-`, else a new UUID), runs it in a span carrying that id, method and path
 /// (never the query, which may hold an API key), echoes the id and logs the outcome.
-async fn request_context(mut req: Request, next: Next) -> Response {
+pub async fn request_context(mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get(REQUEST_ID)
@@ -236,7 +198,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn not_found() -> Response {
+pub async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         Json(json!({"message": "The requested URL was not found on the server."})),

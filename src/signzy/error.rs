@@ -1,12 +1,13 @@
 //! Every way the Signzy-compatible routes fail, as LoopBack 3 bodies:
 //! `{"error": {"name", "status", "statusCode", "message", "code"}}`.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
+use super::wire::Answer;
 use crate::server::pool::PoolError;
+use crate::server::set_retry_after;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignzyError {
@@ -52,11 +53,9 @@ pub enum SignzyError {
     TooLarge,
     #[error("the server is busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
-    /// 503: the in-memory identity store holds `signzy.max_identities` already.
-    #[error(
-        "this server holds as many identities as it is configured to keep ({0}); none was created"
-    )]
-    IdentitiesFull(usize),
+    /// 503: storage failed (logged); nothing was lost, the request can be retried.
+    #[error("storage is unavailable; retry later")]
+    StorageUnavailable,
     #[error("the request took longer than its time limit")]
     Timeout,
     #[error("internal server error")]
@@ -89,10 +88,10 @@ impl SignzyError {
             NotReadable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Error", "NOT_READABLE"),
             TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Error", "PAYLOAD_TOO_LARGE"),
             Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "Error", "SERVER_BUSY"),
-            IdentitiesFull(_) => (
+            StorageUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Error",
-                "IDENTITY_STORE_FULL",
+                "STORAGE_UNAVAILABLE",
             ),
             Timeout => (StatusCode::GATEWAY_TIMEOUT, "Error", "TIMEOUT"),
             Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "INTERNAL_ERROR"),
@@ -124,10 +123,12 @@ impl IntoResponse for SignzyError {
             "message": self.to_string(),
             "code": code,
         }});
-        let mut res = (status, Json(body)).into_response();
-        if let SignzyError::Busy { retry_after_secs } = self {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        let mut res = (status, Answer(body)).into_response();
+        match self {
+            SignzyError::Busy { retry_after_secs } => set_retry_after(&mut res, retry_after_secs),
+            // Storage recovers on its own; a client may retry shortly.
+            SignzyError::StorageUnavailable => set_retry_after(&mut res, 1),
+            _ => {}
         }
         res
     }

@@ -1,313 +1,464 @@
-//! The persist file store behind Signzy's upload routes and the crops it hands out.
+//! Where the service keeps what must outlive a request: persisted files and face crops,
+//! identities, patrons and login sessions.
 //!
-//! Files live behind the small [`Backend`] trait: [`LocalDir`] keeps them in a directory
-//! (`<data_dir>/files` by default); an S3-compatible backend can implement the same three
-//! calls. Each file has an integer id (counting up) and a name of 64 hex digits holding
-//! 244 random bits (two UUID v4), so its `directURL`
-//! (`<public_url>/api/files/<id>/download/<name>.<ext>`) cannot be guessed. Files expire after their TTL ([`parse_ttl`]; 30 s by default, as Signzy
-//! documents); an expired file answers 404 and is deleted when next asked for.
+//! One setting chooses the place, `storage.url` (`PV_STORAGE_URL`):
+//! - `file://PATH`: a local directory (relative paths from the working directory; the
+//!   default is `file://data`), so `cargo run --release` needs nothing else;
+//! - `s3://BUCKET/PREFIX`: S3-compatible object storage, configured by the standard `AWS_*`
+//!   variables (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//!   `AWS_ALLOW_HTTP=true` for a local server). Replicas over one bucket share everything,
+//!   so any of them can answer any request.
+//!
+//! Both are [`object_store`] backends behind one async API. Every object is a [`Key`] (a
+//! kind and one path segment) holding a small frame: a JSON header with its expiry, then the
+//! body. Expiry is enforced on every read (an expired object reads as absent and is deleted)
+//! and by [`Storage::sweep`], which finds expired objects through markers named by the
+//! minute they expire in (`expiry/<minute>/<kind>.<name>`), so it lists only what is due and
+//! never reads or scans the objects themselves. Lookups are always by key.
 
-use std::io;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+pub mod files;
+
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// What is kept beside each file's bytes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Meta {
-    pub id: u64,
-    pub mimetype: String,
-    /// Unix time in milliseconds after which the file is gone; None: never.
-    pub expires_at_ms: Option<u64>,
+/// Why storage failed. Messages name the store, never object contents.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("invalid storage.url `{url}`: {message}")]
+    Url { url: String, message: String },
+    #[error("storage `{store}` failed: {source}")]
+    Backend {
+        store: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("storage `{store}` holds an unreadable object: {message}")]
+    Corrupt { store: String, message: String },
 }
 
-/// Where file bytes and their [`Meta`] are kept. `key` is `<id>-<name>.<ext>`, made of
-/// `[0-9a-z.-]` only.
-pub trait Backend: Send + Sync {
-    fn put(&self, key: &str, bytes: &[u8], meta: &Meta) -> io::Result<()>;
-    /// None when there is no such file.
-    fn get(&self, key: &str) -> io::Result<Option<(Vec<u8>, Meta)>>;
-    fn delete(&self, key: &str) -> io::Result<()>;
+/// The kinds of object kept, each under its own prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Persisted uploads and face crops.
+    Files,
+    Identities,
+    Patrons,
+    Sessions,
 }
 
-/// Files in a local directory: `<key>` holds the bytes, `<key>.meta.json` the metadata.
-pub struct LocalDir {
-    dir: PathBuf,
-}
+impl Kind {
+    const ALL: [Kind; 4] = [Kind::Files, Kind::Identities, Kind::Patrons, Kind::Sessions];
 
-impl LocalDir {
-    /// The directory is created when the first file is written.
-    pub fn new(dir: PathBuf) -> io::Result<LocalDir> {
-        Ok(LocalDir { dir })
-    }
-}
-
-impl Backend for LocalDir {
-    fn put(&self, key: &str, bytes: &[u8], meta: &Meta) -> io::Result<()> {
-        let meta_json = serde_json::to_vec(meta).map_err(io::Error::other)?;
-        std::fs::create_dir_all(&self.dir)?;
-        // Bytes first, metadata last: a file is only visible once both are written.
-        let tmp = self.dir.join(format!("{key}.tmp"));
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, self.dir.join(key))?;
-        std::fs::write(self.dir.join(format!("{key}.meta.json")), meta_json)
-    }
-
-    fn get(&self, key: &str) -> io::Result<Option<(Vec<u8>, Meta)>> {
-        let meta = match std::fs::read(self.dir.join(format!("{key}.meta.json"))) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let meta: Meta = serde_json::from_slice(&meta).map_err(io::Error::other)?;
-        match std::fs::read(self.dir.join(key)) {
-            Ok(bytes) => Ok(Some((bytes, meta))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Files => "files",
+            Kind::Identities => "identities",
+            Kind::Patrons => "patrons",
+            Kind::Sessions => "sessions",
         }
     }
+}
 
-    fn delete(&self, key: &str) -> io::Result<()> {
-        for path in [
-            self.dir.join(format!("{key}.meta.json")),
-            self.dir.join(key),
-        ] {
-            match std::fs::remove_file(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
+/// The address of one object: a kind and a name of 1 to 128 characters of `[A-Za-z0-9_-]`
+/// (tokens, ids and hex names), so that a caller's text never becomes a path of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    kind: Kind,
+    name: String,
+}
+
+impl Key {
+    /// None when `name` is not a valid object name (a malformed token or id: the caller
+    /// treats it as not found).
+    pub fn new(kind: Kind, name: &str) -> Option<Key> {
+        let ok = (1..=128).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        ok.then(|| Key {
+            kind,
+            name: name.to_string(),
+        })
+    }
+
+    fn path(&self, root: &Path) -> Path {
+        root.clone()
+            .join(self.kind.prefix())
+            .join(self.name.as_str())
+    }
+
+    fn marker(&self, root: &Path, minute: u64) -> Path {
+        root.clone()
+            .join(EXPIRY)
+            .join(format!("{minute:010}"))
+            .join(format!("{}.{}", self.kind.prefix(), self.name))
+    }
+}
+
+const EXPIRY: &str = "expiry";
+
+/// What each object's frame records beside its body.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+struct Header {
+    /// Unix time in milliseconds from which the object is gone; None: never.
+    expires_at_ms: Option<u64>,
+}
+
+/// How a write treats an object that exists already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// Replace it.
+    Overwrite,
+    /// Keep it and report that it existed (for values that must be made once, as a
+    /// patron's `userId`, even when two replicas race).
+    CreateOnly,
+}
+
+/// The storage of one service (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    root: Path,
+    /// The URL, for messages (it never holds credentials: those come from `AWS_*`).
+    url: String,
+}
+
+impl Storage {
+    /// Opens the storage at `url` (see the module documentation). Local directories are
+    /// created; nothing is written. Call [`Storage::check`] to know it works.
+    pub fn open(url: &str) -> Result<Storage, StorageError> {
+        let bad = |message: &str| StorageError::Url {
+            url: url.to_string(),
+            message: message.to_string(),
+        };
+        let backend = |source| StorageError::Backend {
+            store: url.to_string(),
+            source,
+        };
+        let url_trimmed = url.trim();
+        let (store, root): (Arc<dyn ObjectStore>, Path) =
+            if let Some(dir) = url_trimmed.strip_prefix("file://") {
+                if dir.is_empty() {
+                    return Err(bad("a file:// URL needs a directory"));
+                }
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| bad(&format!("cannot create the directory: {e}")))?;
+                let fs = LocalFileSystem::new_with_prefix(dir)
+                    .map_err(backend)?
+                    .with_automatic_cleanup(true);
+                (Arc::new(fs), Path::default())
+            } else if let Some(rest) = url_trimmed.strip_prefix("s3://") {
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                if bucket.is_empty() {
+                    return Err(bad("an s3:// URL needs a bucket"));
+                }
+                // object_store's HTTP client takes the process's default TLS crypto; ring is
+                // the one this crate builds with (installing twice is harmless).
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let s3 = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .build()
+                    .map_err(backend)?;
+                let root = Path::parse(prefix.trim_matches('/'))
+                    .map_err(|e| bad(&format!("the prefix is not a valid path: {e}")))?;
+                (Arc::new(s3), root)
+            } else {
+                return Err(bad("use file://DIRECTORY or s3://BUCKET/PREFIX"));
+            };
+        Ok(Storage {
+            store,
+            root,
+            url: url_trimmed.to_string(),
+        })
+    }
+
+    /// The URL it was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Writes, reads back and deletes a probe object: startup calls it so that storage
+    /// that cannot be written fails the start, not the first upload.
+    pub async fn check(&self) -> Result<(), StorageError> {
+        let probe = self
+            .root
+            .clone()
+            .join("probe")
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let body = Bytes::from_static(b"passport-vision storage check");
+        self.store
+            .put(&probe, body.clone().into())
+            .await
+            .map_err(|e| self.backend(e))?;
+        let read = self
+            .store
+            .get(&probe)
+            .await
+            .map_err(|e| self.backend(e))?
+            .bytes()
+            .await
+            .map_err(|e| self.backend(e))?;
+        self.store
+            .delete(&probe)
+            .await
+            .map_err(|e| self.backend(e))?;
+        if read != body {
+            return Err(StorageError::Corrupt {
+                store: self.url.clone(),
+                message: "the probe object read back differently".into(),
+            });
         }
         Ok(())
     }
-}
 
-/// A stored file, as the upload routes describe it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredFile {
-    pub id: u64,
-    /// The random part of the name (64 hex digits).
-    pub name: String,
-    pub ext: &'static str,
-    pub mimetype: String,
-    pub size: usize,
-}
-
-impl StoredFile {
-    /// The path of its `directURL`, from `/api/...`.
-    pub fn path(&self) -> String {
-        format!("/api/files/{}/download/{}.{}", self.id, self.name, self.ext)
-    }
-}
-
-/// The store: ids, names, TTLs and expiry over a backend.
-pub struct Store {
-    backend: Arc<dyn Backend>,
-    next_id: AtomicU64,
-    default_ttl: Duration,
-}
-
-/// The file extension for a MIME type the store accepts.
-pub fn extension(mimetype: &str) -> Option<&'static str> {
-    match mimetype.trim().to_ascii_lowercase().as_str() {
-        "image/jpeg" | "image/jpg" => Some("jpeg"),
-        "image/png" => Some("png"),
-        "application/pdf" => Some("pdf"),
-        _ => None,
-    }
-}
-
-/// The MIME type of bytes, by content: an image the reader decodes
-/// ([`ImageKind`](crate::vision::image_io::ImageKind)) or a PDF.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if let Some(kind) = crate::vision::image_io::ImageKind::sniff(bytes) {
-        Some(kind.mime())
-    } else if bytes.len() >= 5
-        && bytes[..bytes.len().min(1024)]
-            .windows(5)
-            .any(|w| w == b"%PDF-")
-    {
-        Some("application/pdf")
-    } else {
-        None
-    }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-impl Store {
-    /// A store over `backend`, with `default_ttl` for files uploaded without a valid TTL.
-    /// Ids start from the time in milliseconds, so that they do not repeat across restarts.
-    pub fn new(backend: Arc<dyn Backend>, default_ttl: Duration) -> Store {
-        Store {
-            backend,
-            next_id: AtomicU64::new(now_ms() % 1_000_000_000),
-            default_ttl,
+    fn backend(&self, source: object_store::Error) -> StorageError {
+        StorageError::Backend {
+            store: self.url.clone(),
+            source,
         }
     }
 
-    /// A store in a local directory.
-    pub fn local(dir: PathBuf, default_ttl: Duration) -> io::Result<Store> {
-        Ok(Store::new(Arc::new(LocalDir::new(dir)?), default_ttl))
+    fn corrupt(&self, key: &Key, message: impl std::fmt::Display) -> StorageError {
+        StorageError::Corrupt {
+            store: self.url.clone(),
+            message: format!("{}/{}: {message}", key.kind.prefix(), key.name),
+        }
     }
 
-    pub fn default_ttl(&self) -> Duration {
-        self.default_ttl
-    }
-
-    /// Saves bytes of a MIME type the store accepts (see [`extension`]); `ttl` None keeps
-    /// the file for ever. Blocking (file I/O).
-    pub fn save(
+    /// Stores `body` at `key`, gone from `expires_at_ms` (Unix milliseconds; None: kept
+    /// for ever). With [`Write::CreateOnly`], answers false and leaves the object when one
+    /// is there already.
+    pub async fn put(
         &self,
-        bytes: &[u8],
-        mimetype: &str,
-        ttl: Option<Duration>,
-    ) -> io::Result<StoredFile> {
-        let ext = extension(mimetype)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "unsupported MIME type"))?;
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let name = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let meta = Meta {
-            id,
-            mimetype: mimetype.trim().to_ascii_lowercase(),
-            expires_at_ms: ttl.map(|t| now_ms().saturating_add(t.as_millis() as u64)),
+        key: &Key,
+        body: &[u8],
+        expires_at_ms: Option<u64>,
+        mode: Write,
+    ) -> Result<bool, StorageError> {
+        let header =
+            serde_json::to_vec(&Header { expires_at_ms }).map_err(|e| self.corrupt(key, e))?;
+        let mut frame = Vec::with_capacity(4 + header.len() + body.len());
+        frame.extend_from_slice(&(header.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&header);
+        frame.extend_from_slice(body);
+        let opts = PutOptions {
+            mode: match mode {
+                Write::Overwrite => PutMode::Overwrite,
+                Write::CreateOnly => PutMode::Create,
+            },
+            ..PutOptions::default()
         };
-        let file = StoredFile {
-            id,
-            name,
-            ext,
-            mimetype: meta.mimetype.clone(),
-            size: bytes.len(),
-        };
-        self.backend.put(&key(id, &file.name, ext), bytes, &meta)?;
-        Ok(file)
+        // The marker first: an object is never stored without the marker that lets the
+        // sweep find it (a marker whose object never came is deleted by the sweep).
+        if let Some(at) = expires_at_ms {
+            self.store
+                .put(&key.marker(&self.root, minute_of(at)), PutPayload::new())
+                .await
+                .map_err(|e| self.backend(e))?;
+        }
+        match self
+            .store
+            .put_opts(&key.path(&self.root), PutPayload::from(frame), opts)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(self.backend(e)),
+        }
     }
 
-    /// The bytes and MIME type of file `id` named `file_name` (`<name>.<ext>`), None when
-    /// there is no such file or it has expired. Blocking.
-    pub fn load(&self, id: u64, file_name: &str) -> io::Result<Option<(Vec<u8>, String)>> {
-        let Some((name, ext)) = file_name.rsplit_once('.') else {
-            return Ok(None);
+    /// The body at `key`, None when there is none or it has expired (an expired object is
+    /// deleted on the way).
+    pub async fn get(&self, key: &Key) -> Result<Option<Bytes>, StorageError> {
+        let path = key.path(&self.root);
+        let frame = match self.store.get(&path).await {
+            Ok(r) => r.bytes().await.map_err(|e| self.backend(e))?,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(self.backend(e)),
         };
-        let valid_name = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-        let ext = match ext {
-            "jpeg" => "jpeg",
-            "png" => "png",
-            "pdf" => "pdf",
-            _ => return Ok(None),
-        };
-        if !valid_name {
+        let (header, body) = self.unframe(key, frame)?;
+        if header.expires_at_ms.is_some_and(|t| now_ms() >= t) {
+            self.delete(key).await?;
             return Ok(None);
         }
-        let name = name.to_ascii_lowercase();
-        let k = key(id, &name, ext);
-        let Some((bytes, meta)) = self.backend.get(&k)? else {
-            return Ok(None);
-        };
-        if meta.id != id {
-            return Ok(None);
+        Ok(Some(body))
+    }
+
+    fn unframe(&self, key: &Key, frame: Bytes) -> Result<(Header, Bytes), StorageError> {
+        let len = frame
+            .get(..4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| self.corrupt(key, "shorter than its frame"))?;
+        let header = frame
+            .get(4..4 + len)
+            .ok_or_else(|| self.corrupt(key, "shorter than its header"))?;
+        let header: Header = serde_json::from_slice(header).map_err(|e| self.corrupt(key, e))?;
+        Ok((header, frame.slice(4 + len..)))
+    }
+
+    /// Deletes the object at `key`; deleting what is not there is not an error.
+    pub async fn delete(&self, key: &Key) -> Result<(), StorageError> {
+        match self.store.delete(&key.path(&self.root)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.backend(e)),
         }
-        if meta.expires_at_ms.is_some_and(|t| now_ms() >= t) {
-            let _ = self.backend.delete(&k);
-            return Ok(None);
+    }
+
+    /// [`Storage::put`] of a value as JSON.
+    pub async fn put_json<T: Serialize>(
+        &self,
+        key: &Key,
+        value: &T,
+        expires_at_ms: Option<u64>,
+        mode: Write,
+    ) -> Result<bool, StorageError> {
+        let body = serde_json::to_vec(value).map_err(|e| self.corrupt(key, e))?;
+        self.put(key, &body, expires_at_ms, mode).await
+    }
+
+    /// [`Storage::get`] of a JSON value.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        key: &Key,
+    ) -> Result<Option<T>, StorageError> {
+        match self.get(key).await? {
+            Some(body) => serde_json::from_slice(&body)
+                .map(Some)
+                .map_err(|e| self.corrupt(key, e)),
+            None => Ok(None),
         }
-        Ok(Some((bytes, meta.mimetype)))
+    }
+
+    /// Deletes every object whose expiry minute ended before `now_ms`, with its marker;
+    /// answers how many objects went. Objects expiring within the current minute wait for
+    /// the next sweep (reads already refuse them).
+    pub async fn sweep(&self, now_ms: u64) -> Result<usize, StorageError> {
+        let expiry = self.root.clone().join(EXPIRY);
+        let minutes = self
+            .store
+            .list_with_delimiter(Some(&expiry))
+            .await
+            .map_err(|e| self.backend(e))?;
+        let due = minute_of(now_ms);
+        let mut deleted = 0;
+        for dir in minutes.common_prefixes {
+            let minute = dir.filename().and_then(|m| m.parse::<u64>().ok());
+            if minute.is_none_or(|m| m >= due) {
+                continue;
+            }
+            let markers = self
+                .store
+                .list_with_delimiter(Some(&dir))
+                .await
+                .map_err(|e| self.backend(e))?;
+            for marker in markers.objects {
+                let key = marker.location.filename().and_then(|f| {
+                    let (prefix, name) = f.split_once('.')?;
+                    let kind = Kind::ALL.into_iter().find(|k| k.prefix() == prefix)?;
+                    Key::new(kind, name)
+                });
+                if let Some(key) = key {
+                    self.delete(&key).await?;
+                    deleted += 1;
+                }
+                match self.store.delete(&marker.location).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(self.backend(e)),
+                }
+            }
+        }
+        Ok(deleted)
     }
 }
 
-fn key(id: u64, name: &str, ext: &str) -> String {
-    format!("{id}-{name}.{ext}")
+/// The minute (since the Unix epoch) that `ms` falls in, rounded up: a marker's minute is
+/// the first whole minute at whose start its object has expired.
+fn minute_of(ms: u64) -> u64 {
+    ms.div_ceil(60_000)
 }
 
-/// A TTL as Signzy's persist service takes it: `2 mins`, `10 mins`, `30 mins`, `2 hrs`,
-/// `12 hrs`, `24 hrs`, `7 days`, `15 days`, `1 month`, `3 month`, `6 month`, `1 year`,
-/// `3 years` or `infinity` (and the same forms with other numbers, singular or plural
-/// units, any case and spacing). `Some(None)` is infinity; None means not a TTL (the
-/// caller then uses the default, as Signzy does).
-pub fn parse_ttl(text: &str) -> Option<Option<Duration>> {
-    let t = text.trim().to_ascii_lowercase();
-    if t == "infinity" || t == "infinite" {
-        return Some(None);
-    }
-    let split = t.find(|c: char| !c.is_ascii_digit())?;
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().ok().filter(|&n| n > 0)?;
-    let secs: u64 = match unit.trim() {
-        "sec" | "secs" | "second" | "seconds" | "s" => 1,
-        "min" | "mins" | "minute" | "minutes" => 60,
-        "hr" | "hrs" | "hour" | "hours" => 3600,
-        "day" | "days" => 86_400,
-        "week" | "weeks" => 7 * 86_400,
-        "month" | "months" => 30 * 86_400,
-        "year" | "years" => 365 * 86_400,
-        _ => return None,
-    };
-    Some(Some(Duration::from_secs(n.checked_mul(secs)?)))
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> u64 {
+    crate::clock::now_ms()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn documented_ttls_parse_and_others_fall_back() {
-        let d = |s: u64| Some(Some(Duration::from_secs(s)));
-        assert_eq!(parse_ttl("2 mins"), d(120));
-        assert_eq!(parse_ttl("12 hrs"), d(12 * 3600));
-        assert_eq!(parse_ttl("24 hrs"), d(24 * 3600));
-        assert_eq!(parse_ttl("15 days"), d(15 * 86_400));
-        assert_eq!(parse_ttl("3 month"), d(90 * 86_400));
-        assert_eq!(parse_ttl("1 year"), d(365 * 86_400));
-        assert_eq!(parse_ttl("3 years"), d(3 * 365 * 86_400));
-        assert_eq!(parse_ttl("Infinity"), Some(None));
-        assert_eq!(parse_ttl("soon"), None);
-        assert_eq!(parse_ttl("0 mins"), None);
-        assert_eq!(parse_ttl(""), None);
+    fn temp_storage() -> (Storage, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("pv-storage-{}", uuid::Uuid::new_v4()));
+        let s = Storage::open(&format!("file://{}", dir.display())).unwrap();
+        (s, dir)
     }
 
     #[test]
-    fn files_are_served_until_they_expire_and_names_must_match() {
-        let dir = std::env::temp_dir().join(format!("pv-store-{}", uuid::Uuid::new_v4()));
-        let store = Store::local(dir.clone(), Duration::from_secs(30)).unwrap();
-        let f = store
-            .save(
-                b"\x89PNG\r\n\x1a\nxx",
-                "image/png",
-                Some(Duration::from_secs(60)),
-            )
+    fn keys_refuse_anything_that_could_become_a_path() {
+        assert!(Key::new(Kind::Sessions, "abcXYZ09_-").is_some());
+        for bad in ["", "../x", "a/b", "a.b", "a b", &"x".repeat(129)] {
+            assert!(Key::new(Kind::Sessions, bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_other_than_file_and_s3_are_refused() {
+        for bad in ["", "data", "http://x", "file://", "s3://"] {
+            assert!(
+                matches!(Storage::open(bad), Err(StorageError::Url { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn objects_round_trip_expire_on_read_and_create_only_keeps_the_first() {
+        let (s, dir) = temp_storage();
+        s.check().await.unwrap();
+        let k = Key::new(Kind::Patrons, "alice").unwrap();
+        assert!(s.put(&k, b"one", None, Write::CreateOnly).await.unwrap());
+        assert!(!s.put(&k, b"two", None, Write::CreateOnly).await.unwrap());
+        assert_eq!(s.get(&k).await.unwrap().as_deref(), Some(&b"one"[..]));
+        let gone = Key::new(Kind::Sessions, "t1").unwrap();
+        s.put(&gone, b"x", Some(now_ms() - 1), Write::Overwrite)
+            .await
             .unwrap();
-        assert_eq!(f.name.len(), 64);
-        let file_name = format!("{}.{}", f.name, f.ext);
-        let (bytes, mime) = store.load(f.id, &file_name).unwrap().unwrap();
-        assert_eq!((bytes.len(), mime.as_str()), (10, "image/png"));
-        assert!(store.load(f.id + 1, &file_name).unwrap().is_none());
-        assert!(store.load(f.id, "../../etc/passwd").unwrap().is_none());
-        let gone = store
-            .save(b"x", "image/jpeg", Some(Duration::from_millis(1)))
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(5));
-        assert!(store
-            .load(gone.id, &format!("{}.jpeg", gone.name))
-            .unwrap()
-            .is_none());
+        assert_eq!(s.get(&gone).await.unwrap(), None);
+        assert_eq!(
+            s.get(&Key::new(Kind::Files, "none").unwrap())
+                .await
+                .unwrap(),
+            None
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    #[test]
-    fn content_decides_the_type() {
-        assert_eq!(sniff(b"\xff\xd8\xff\xe0"), Some("image/jpeg"));
-        assert_eq!(sniff(b"%PDF-1.7\n"), Some("application/pdf"));
-        assert_eq!(sniff(b"GIF89a"), None);
+    #[tokio::test]
+    async fn the_sweep_deletes_what_expired_in_past_minutes_only() {
+        let (s, dir) = temp_storage();
+        let now = now_ms();
+        let old = Key::new(Kind::Files, "old").unwrap();
+        let live = Key::new(Kind::Files, "live").unwrap();
+        let forever = Key::new(Kind::Identities, "forever").unwrap();
+        s.put(&old, b"o", Some(now - 120_000), Write::Overwrite)
+            .await
+            .unwrap();
+        s.put(&live, b"l", Some(now + 3_600_000), Write::Overwrite)
+            .await
+            .unwrap();
+        s.put(&forever, b"f", None, Write::Overwrite).await.unwrap();
+        assert_eq!(s.sweep(now).await.unwrap(), 1);
+        assert!(!dir.join("files/old").exists());
+        assert!(dir.join("files/live").exists());
+        assert_eq!(s.get(&forever).await.unwrap().as_deref(), Some(&b"f"[..]));
+        // An hour and a minute later the other one goes too.
+        assert_eq!(s.sweep(now + 3_660_000).await.unwrap(), 1);
+        assert!(!dir.join("files/live").exists());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

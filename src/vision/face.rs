@@ -290,20 +290,6 @@ fn sample_view(img: &RgbImage, frame: &Frame, out_w: u32, out_h: u32, step: f32)
     out
 }
 
-/// The embedded detector, loaded on first use and shared by the whole process; None
-/// (logged once) if it fails to load.
-pub fn shared_detector() -> Option<&'static FaceDetector> {
-    static DET: std::sync::OnceLock<Option<FaceDetector>> = std::sync::OnceLock::new();
-    DET.get_or_init(|| match FaceDetector::load_embedded() {
-        Ok(d) => Some(d),
-        Err(e) => {
-            tracing::error!(error = %e, "the face model does not load");
-            None
-        }
-    })
-    .as_ref()
-}
-
 impl FaceDetector {
     /// Loads the embedded BlazeFace models.
     pub fn load_embedded() -> Result<FaceDetector, ModelError> {

@@ -5,12 +5,29 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use image::GrayImage;
+use passport_vision::models::Models;
 use passport_vision::vision::Reader;
+
+/// Both embedded models, loaded once per test binary.
+pub fn models() -> Models {
+    static MODELS: OnceLock<Models> = OnceLock::new();
+    MODELS
+        .get_or_init(|| Models::load(None).expect("embedded models load"))
+        .clone()
+}
 
 /// The reader with the embedded model, loaded once per test binary.
 pub fn reader() -> &'static Reader {
-    static READER: OnceLock<Reader> = OnceLock::new();
-    READER.get_or_init(|| passport_vision::cli::load_reader(None).expect("embedded model loads"))
+    static READER: OnceLock<Models> = OnceLock::new();
+    &READER.get_or_init(models).reader
+}
+
+/// A fresh local storage URL under cargo's scratch folder for integration tests
+/// (target/tmp), not /tmp: routers may live as long as the test process.
+pub fn temp_storage_url(tag: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{tag}-{}", uuid::Uuid::new_v4()));
+    format!("file://{}", dir.display())
 }
 
 pub fn repo_path(rel: &str) -> PathBuf {

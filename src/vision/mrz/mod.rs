@@ -55,6 +55,7 @@ pub mod countries;
 pub mod dates;
 mod fields;
 pub mod formats;
+mod nationality;
 pub mod repair;
 mod types;
 mod validate;
@@ -64,6 +65,7 @@ pub use countries::{country_alpha2, country_name};
 pub use dates::{birth_date, birth_date_iso, ddmmyy, expiry_date, expiry_date_iso, CalendarDate};
 pub use fields::{split_name, strip_fillers};
 pub use formats::{formats_for_lengths, Format};
+pub use nationality::nationality_word;
 pub use repair::confusions;
 
 pub use types::{

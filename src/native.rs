@@ -1,5 +1,5 @@
 //! `POST /v1/read`: the raw bytes of an image, or `multipart/form-data` with a `file` part,
-//! answered with the JSON object of `passport-vision read --json` ([`FileReport`]).
+//! answered with the JSON object of `passport-vision read --json` ([`crate::report::FileReport`]).
 //!
 //! The key is the Kredibel key, as `Authorization: Bearer KEY` or `?key=KEY`. Options come
 //! as query parameters `find_document`, `flip` and `check_mirror` (`true`/`false`; the
@@ -17,10 +17,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::auth::{bearer_token, key_allowed, query_param};
-use super::pool::PoolError;
-use super::AppState;
-use crate::cli;
+use crate::report;
+use crate::server::auth::{bearer_token, key_allowed, query_param};
+use crate::server::pool::PoolError;
+use crate::server::{set_retry_after, AppState};
 use crate::vision::ReadOptions;
 
 /// The router of `POST /v1/read`, with its body limit and time limit.
@@ -30,7 +30,7 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/v1/read", post(read).fallback(method_not_allowed))
         .layer(DefaultBodyLimit::max(limit));
-    super::time_limit(r, timeout, || NativeError::Timeout.into_response()).with_state(state)
+    crate::server::time_limit(r, timeout, || NativeError::Timeout.into_response()).with_state(state)
 }
 
 /// Everything `/v1/read` answers other than a report.
@@ -73,10 +73,7 @@ impl IntoResponse for NativeError {
         let body = json!({"error": {"type": kind, "message": self.to_string()}});
         let mut res = (status, Json(body)).into_response();
         match self {
-            NativeError::Busy { retry_after_secs } => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
+            NativeError::Busy { retry_after_secs } => set_retry_after(&mut res, retry_after_secs),
             NativeError::Unauthorized => {
                 res.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -189,13 +186,12 @@ async fn read(
         flag(&uri, "flip", defaults.flip)?,
         flag(&uri, "check_mirror", defaults.check_mirror)?,
     );
-    let reader = state.reader.clone();
+    let (reader, faces) = (state.reader.clone(), state.faces.clone());
     let report = state
         .pool
         .run(move || {
             // The portrait too, as `read --json` gives it.
-            let faces = crate::vision::face::shared_detector();
-            cli::read_bytes(&reader, faces, name, &bytes, &opts, Instant::now())
+            report::read_bytes(&reader, Some(&faces), name, &bytes, &opts, Instant::now())
         })
         .await?;
     let status = match report.error.as_ref().map(|e| e.kind.as_str()) {

@@ -1,0 +1,237 @@
+//! `POST /api/v2/snoops`: the tasks run on an identity. `faceExtraction` crops the holder's
+//! portrait from `essentials.url` and stores it for `signzy.crop_ttl_secs`;
+//! `autoRecognition` reads the MRZ on the identity's images.
+
+use axum::extract::State;
+
+use super::identities::{self, Identity};
+use super::result::passport_result;
+use super::wire::{Answer, Body, Cropped, Instance, SnoopRequest, SnoopResponse, TaskResponse};
+use super::{pdf, Ctx, SignzyError, MAX_INPUT_BYTES};
+use crate::fetch;
+use crate::ids;
+use crate::storage::files::{self, StoredFile};
+use crate::vision::mrz::Mrz;
+use crate::vision::{image_io, VisionError};
+
+/// A required text field of the body: 422 when absent or empty.
+fn required(value: Option<String>, name: &str) -> Result<String, SignzyError> {
+    value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| SignzyError::Validation(format!("`{name}` is required")))
+}
+
+pub async fn snoop(
+    State(ctx): State<Ctx>,
+    body: Result<Body<SnoopRequest>, SignzyError>,
+) -> Result<Answer<SnoopResponse>, SignzyError> {
+    let Body(req) = body?;
+    let service = required(req.service, "service")?;
+    if !service.eq_ignore_ascii_case("identity") {
+        return Err(SignzyError::Validation(
+            "`service` must be \"Identity\"".into(),
+        ));
+    }
+    let item_id = required(req.item_id, "itemId")?;
+    let access_token = required(req.access_token, "accessToken")?;
+    let task = required(req.task, "task")?;
+    let identity = identities::authorized(&ctx.app.storage, &item_id, &access_token).await?;
+    let essentials = req.essentials.unwrap_or_default();
+    let response = match task.as_str() {
+        "faceExtraction" => {
+            let url = essentials
+                .url
+                .clone()
+                .filter(|u| !u.is_empty())
+                .ok_or_else(|| SignzyError::Validation("`essentials.url` is required".into()))?;
+            let cropped = face_extraction(&ctx, &url).await?;
+            TaskResponse::FaceExtraction {
+                url,
+                id: ids::random_u53(),
+                result: Cropped { cropped },
+            }
+        }
+        "autoRecognition" if identity.kind == "passport" => {
+            auto_recognition(&ctx, &identity, &item_id).await?
+        }
+        other => {
+            return Err(SignzyError::UnsupportedTask(format!(
+                "the task `{other}` is not offered for identities of type `{}`{}",
+                identity.kind,
+                if identity.kind == "passport" {
+                    ": passports offer `autoRecognition` and `faceExtraction`"
+                } else {
+                    ""
+                }
+            )))
+        }
+    };
+    tracing::info!(task, "snoop answered");
+    Ok(Answer(SnoopResponse {
+        service,
+        item_id,
+        task,
+        essentials,
+        access_token,
+        id: ids::object_id(),
+        response,
+    }))
+}
+
+/// The id and file name of a `directURL` of this service, if `url` is one.
+fn own_file(public_url: &str, url: &str) -> Option<(u64, String)> {
+    let rest = url.trim().strip_prefix(public_url)?;
+    let rest = rest
+        .strip_prefix("/api/files/")
+        .or_else(|| rest.strip_prefix("/api/base64strings/"))?;
+    let (id, rest) = rest.split_once('/')?;
+    let name = rest.strip_prefix("download/")?;
+    let name = name.split(['?', '#']).next()?;
+    Some((id.parse().ok()?, name.to_string()))
+}
+
+/// The bytes at `url`: read from storage for this service's own files, else fetched.
+async fn load_url(ctx: &Ctx, url: &str) -> Result<Vec<u8>, SignzyError> {
+    let public = ctx.app.config.public_url();
+    if let Some((id, name)) = own_file(&public, url) {
+        let (bytes, _) = files::load(&ctx.app.storage, id, &name)
+            .await?
+            .ok_or_else(|| {
+                SignzyError::BadRequest("the file at the URL does not exist or has expired".into())
+            })?;
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(SignzyError::BadRequest(
+                "the file is larger than 2 MB".into(),
+            ));
+        }
+        return Ok(Vec::from(bytes));
+    }
+    let mut policy = ctx.sz.fetch.clone();
+    policy.max_bytes = MAX_INPUT_BYTES;
+    fetch::fetch(url, &policy).await.map_err(|e| {
+        tracing::info!(error = %e, "fetch refused or failed");
+        SignzyError::BadRequest(e.to_string())
+    })
+}
+
+/// The image bytes of the input: images as they are, a PDF's page image.
+fn page_bytes(bytes: Vec<u8>, max_pixels: u64) -> Result<Vec<u8>, SignzyError> {
+    match files::sniff(&bytes) {
+        Some("application/pdf") => {
+            pdf::page_image(&bytes, max_pixels).map_err(|e| SignzyError::BadRequest(e.to_string()))
+        }
+        Some(_) => Ok(bytes),
+        None => Err(SignzyError::BadRequest(format!(
+            "the file is not a {} image or a PDF",
+            image_io::SUPPORTED
+        ))),
+    }
+}
+
+fn vision_error(e: VisionError) -> SignzyError {
+    match e {
+        VisionError::Model(e) => {
+            tracing::error!(error = %e, "a model failed");
+            SignzyError::Internal
+        }
+        other => SignzyError::BadRequest(format!("the image cannot be used: {other}")),
+    }
+}
+
+/// Finds the portrait on the image at `url`, stores the crop and answers its URL.
+async fn face_extraction(ctx: &Ctx, url: &str) -> Result<String, SignzyError> {
+    let bytes = load_url(ctx, url).await?;
+    let (reader, faces) = (ctx.app.reader.clone(), ctx.app.faces.clone());
+    let opts = ctx.app.read_options(true, false, true);
+    let jpeg = ctx
+        .app
+        .pool
+        .run(move || -> Result<Vec<u8>, SignzyError> {
+            let page = page_bytes(bytes, opts.max_pixels)?;
+            let decoded = image_io::decode(&page, opts.max_pixels).map_err(vision_error)?;
+            let search = reader
+                .find_portrait(&faces, &decoded, &opts)
+                .map_err(vision_error)?;
+            if !search.document.detected {
+                return Err(SignzyError::NoDocument);
+            }
+            let portrait = search.portrait.ok_or(SignzyError::NoFace)?;
+            Ok(portrait.jpeg(90))
+        })
+        .await??;
+    let file: StoredFile =
+        files::save(&ctx.app.storage, &jpeg, "image/jpeg", Some(ctx.sz.crop_ttl)).await?;
+    tracing::info!("face extracted");
+    Ok(format!("{}{}", ctx.app.config.public_url(), file.path()))
+}
+
+/// Reads the MRZ on the identity's images and fills Signzy's passport result.
+async fn auto_recognition(
+    ctx: &Ctx,
+    identity: &Identity,
+    item_id: &str,
+) -> Result<TaskResponse, SignzyError> {
+    if identity.images.is_empty() {
+        return Err(SignzyError::Validation(
+            "the identity has no `images` to read".into(),
+        ));
+    }
+    let mut best: Option<Mrz> = None;
+    for url in &identity.images {
+        let bytes = load_url(ctx, url).await?;
+        let reader = ctx.app.reader.clone();
+        let opts = ctx.app.read_options(true, false, true);
+        let reading = ctx
+            .app
+            .pool
+            .run(move || -> Result<_, SignzyError> {
+                let page = page_bytes(bytes, opts.max_pixels)?;
+                reader.read_bytes(&page, &opts).map_err(vision_error)
+            })
+            .await??;
+        if let Some(m) = reading.mrz {
+            let better = best
+                .as_ref()
+                .is_none_or(|b| (m.valid, m.confidence) > (b.valid, b.confidence));
+            if better {
+                best = Some(m);
+            }
+        }
+    }
+    let m = best.ok_or_else(|| {
+        SignzyError::NotReadable(
+            "no machine-readable zone could be read on the identity's images".into(),
+        )
+    })?;
+    Ok(TaskResponse::AutoRecognition {
+        files: identity.images.clone(),
+        id: ids::random_u53(),
+        instance: Instance {
+            id: item_id.to_string(),
+            callback_url: identity.callback_url.clone(),
+        },
+        result: Box::new(passport_result(&m.fields, crate::clock::today())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_direct_urls_are_recognised() {
+        let p = "http://127.0.0.1:8080";
+        assert_eq!(
+            own_file(p, "http://127.0.0.1:8080/api/files/12/download/ab.jpeg"),
+            Some((12, "ab.jpeg".into()))
+        );
+        assert_eq!(
+            own_file(p, "http://127.0.0.1:8081/api/files/12/download/ab.jpeg"),
+            None
+        );
+        assert_eq!(
+            own_file(p, "http://127.0.0.1:8080/other/12/download/ab.jpeg"),
+            None
+        );
+    }
+}
