@@ -46,6 +46,17 @@ pub struct ServerConfig {
     pub max_pixels: u64,
     /// `PV_MAX_UPLOAD_BYTES`: the largest body `POST /v1/read` accepts.
     pub max_upload_bytes: usize,
+    /// `PV_HEADER_TIMEOUT_MS`: a connection must send a whole request head within this,
+    /// when it opens and between keep-alive requests (the idle timeout too).
+    pub header_timeout_ms: u64,
+    /// `PV_MAX_CONNECTIONS`: open connections at most; at the cap a new one closes the
+    /// oldest without a request in flight. Keep it below `ulimit -n`.
+    pub max_connections: usize,
+    /// `PV_SHUTDOWN_DRAIN_MS`: after SIGTERM, how long `/readyz` answers 503 while the
+    /// listener still serves, so a load balancer stops sending.
+    pub shutdown_drain_ms: u64,
+    /// `PV_SHUTDOWN_GRACE_MS`: then, how long requests in flight have to finish.
+    pub shutdown_grace_ms: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -236,6 +247,18 @@ impl Config {
         if let Some(v) = env("PV_MAX_UPLOAD_BYTES") {
             s.max_upload_bytes = parsed("PV_MAX_UPLOAD_BYTES", &v)?;
         }
+        if let Some(v) = env("PV_HEADER_TIMEOUT_MS") {
+            s.header_timeout_ms = parsed("PV_HEADER_TIMEOUT_MS", &v)?;
+        }
+        if let Some(v) = env("PV_MAX_CONNECTIONS") {
+            s.max_connections = parsed("PV_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = env("PV_SHUTDOWN_DRAIN_MS") {
+            s.shutdown_drain_ms = parsed("PV_SHUTDOWN_DRAIN_MS", &v)?;
+        }
+        if let Some(v) = env("PV_SHUTDOWN_GRACE_MS") {
+            s.shutdown_grace_ms = parsed("PV_SHUTDOWN_GRACE_MS", &v)?;
+        }
         let k = &mut self.kredibel;
         if let Some(v) = env("PV_KREDIBEL_API_KEYS") {
             k.api_keys = split_list(&v);
@@ -290,6 +313,12 @@ impl Config {
         self.server.public_url = url;
         if self.server.request_timeout_ms == 0 {
             return Err(invalid("server.request_timeout_ms", "must be at least 1"));
+        }
+        if self.server.header_timeout_ms == 0 {
+            return Err(invalid("server.header_timeout_ms", "must be at least 1"));
+        }
+        if self.server.max_connections == 0 {
+            return Err(invalid("server.max_connections", "must be at least 1"));
         }
         if self.server.max_pixels == 0 {
             return Err(invalid("server.max_pixels", "must be at least 1"));

@@ -71,8 +71,9 @@ pub async fn serve(config: Config, models: Models) -> anyhow::Result<()> {
     serve_listener(listener, state, shutdown_signal()).await
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` resolves, then drains: `/readyz`
-/// turns 503 and requests in flight finish. Sweeps expired objects meanwhile.
+/// Serves `app(state)` on `listener` until `shutdown` resolves, then drains
+/// ([`server::listen`]: `/readyz` turns 503, the listener closes after the drain delay,
+/// requests in flight finish within the grace period). Sweeps expired objects meanwhile.
 pub async fn serve_listener(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -80,13 +81,11 @@ pub async fn serve_listener(
 ) -> anyhow::Result<()> {
     let sweeper = tokio::spawn(sweep_forever(state.storage.clone()));
     let router = app(state.clone());
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            state.set_ready(false);
-            tracing::info!("shutting down: finishing the requests in flight");
-        })
-        .await;
+    let limits = state.connection_limits();
+    let served = server::listen::serve(listener, router, limits, shutdown, move || {
+        state.set_ready(false)
+    })
+    .await;
     sweeper.abort();
     Ok(served?)
 }

@@ -21,8 +21,15 @@ struct Running {
 }
 
 async fn start() -> Running {
+    start_with(|_| {}).await
+}
+
+/// The service on 127.0.0.1:0 with the test's changes to the configuration.
+async fn start_with(change: impl FnOnce(&mut Config)) -> Running {
     let mut config = Config::default();
     config.kredibel.api_keys = vec![KEY.into()];
+    config.server.shutdown_drain_ms = 0;
+    change(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -153,4 +160,111 @@ async fn refuses_a_missing_key_and_bad_json_over_real_http() {
     assert_eq!(v["message"], "Input payload validation failed.");
     s.stop.send(()).unwrap();
     s.task.await.unwrap().unwrap();
+}
+
+/// Opens `n` connections that send `prefix` (nothing, or half a request head) and then
+/// stay silent.
+fn silent_connections(addr: SocketAddr, n: usize, prefix: &str) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let mut c = TcpStream::connect(addr).unwrap();
+            c.write_all(prefix.as_bytes()).unwrap();
+            c
+        })
+        .collect()
+}
+
+/// A GET of /healthz on a fresh connection, given up after `limit` (a hang guard: the
+/// answer comes at once when the service keeps room for it).
+async fn healthz_within(addr: SocketAddr, limit: std::time::Duration) -> u16 {
+    tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(limit)).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut raw = String::new();
+        match s.read_to_string(&mut raw) {
+            Ok(_) => raw
+                .split(' ')
+                .nth(1)
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0),
+            Err(_) => 0,
+        }
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn idle_and_half_open_connections_past_the_cap_do_not_stop_health_checks() {
+    let s = start_with(|c| c.server.max_connections = 50).await;
+    let addr = s.addr;
+    let held = tokio::task::spawn_blocking(move || {
+        let mut all = silent_connections(addr, 150, "");
+        all.extend(silent_connections(
+            addr,
+            150,
+            "GET /healthz HTTP/1.1\r\nHost: ",
+        ));
+        all
+    })
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            healthz_within(s.addr, std::time::Duration::from_secs(5)).await,
+            200
+        );
+    }
+    drop(held);
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_no_whole_head_is_closed_after_the_header_timeout() {
+    let s = start_with(|c| c.server.header_timeout_ms = 300).await;
+    let addr = s.addr;
+    let closed = tokio::task::spawn_blocking(move || {
+        ["", "GET / HTTP/1.1\r\n"].map(|prefix| {
+            let mut c = silent_connections(addr, 1, prefix).remove(0);
+            // A hang guard well past the timeout; the server closes first.
+            c.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            let mut buf = Vec::new();
+            c.read_to_end(&mut buf).is_ok()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, [true, true], "both closed by the server");
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_answers_503_on_readyz_while_draining_and_ends_with_half_open_connections() {
+    let s = start_with(|c| {
+        c.server.shutdown_drain_ms = 400;
+        c.server.shutdown_grace_ms = 300;
+    })
+    .await;
+    let addr = s.addr;
+    let held = tokio::task::spawn_blocking(move || {
+        silent_connections(addr, 20, "POST /v1/read HTTP/1.1\r\nContent-Length: 10\r\n")
+    })
+    .await
+    .unwrap();
+    s.stop.send(()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let r = http(s.addr, "GET", "/readyz", &[], "").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    // The task ends (drain, then the grace period) although the connections stay open.
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), s.task).await;
+    assert!(
+        ended.is_ok(),
+        "serve did not return with half-open connections"
+    );
+    drop(held);
 }

@@ -6,6 +6,7 @@
 //! `startup` builds the state and merges their routers.
 
 pub mod auth;
+pub mod listen;
 pub mod pool;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -74,6 +75,17 @@ impl AppState {
             flip,
             check_mirror,
             max_pixels: self.config.server.max_pixels,
+        }
+    }
+
+    /// The accept loop's limits ([`listen`]).
+    pub fn connection_limits(&self) -> listen::Limits {
+        let s = &self.config.server;
+        listen::Limits {
+            header_timeout: Duration::from_millis(s.header_timeout_ms),
+            max_connections: s.max_connections,
+            shutdown_drain: Duration::from_millis(s.shutdown_drain_ms),
+            shutdown_grace: Duration::from_millis(s.shutdown_grace_ms),
         }
     }
 
