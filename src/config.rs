@@ -87,6 +87,12 @@ pub struct SignzyConfig {
     /// `PV_SIGNZY_IDENTITY_TTL_SECS`: how long an identity (its `itemId` and
     /// `accessToken`) is kept after it is created.
     pub identity_ttl_secs: u64,
+    /// `PV_SIGNZY_MAX_FILE_TTL_SECS`: the longest an upload is kept, whatever its `ttl`
+    /// says (`infinity` included).
+    pub max_file_ttl_secs: u64,
+    /// `PV_SIGNZY_UPLOADS_NEED_TOKEN`: uploads need a login token (open by default, as
+    /// Signzy's persist service is).
+    pub uploads_need_token: bool,
 }
 
 /// Where files, identities, patrons and sessions are kept (the `storage` module).
@@ -95,6 +101,9 @@ pub struct SignzyConfig {
 pub struct StorageConfig {
     /// `PV_STORAGE_URL`: `file://DIRECTORY` or `s3://BUCKET/PREFIX`.
     pub url: String,
+    /// `PV_STORAGE_MAX_BYTES`: bytes of files kept at most (uploads and crops); past it a
+    /// new file is refused (Signzy 507). 0: no limit.
+    pub max_bytes: u64,
 }
 
 /// One account of the Signzy-compatible API.
@@ -131,6 +140,8 @@ impl fmt::Debug for SignzyConfig {
             .field("file_ttl_secs", &self.file_ttl_secs)
             .field("crop_ttl_secs", &self.crop_ttl_secs)
             .field("identity_ttl_secs", &self.identity_ttl_secs)
+            .field("max_file_ttl_secs", &self.max_file_ttl_secs)
+            .field("uploads_need_token", &self.uploads_need_token)
             .finish()
     }
 }
@@ -283,6 +294,15 @@ impl Config {
         }
         if let Some(v) = env("PV_STORAGE_URL") {
             self.storage.url = v.trim().to_string();
+        }
+        if let Some(v) = env("PV_STORAGE_MAX_BYTES") {
+            self.storage.max_bytes = parsed("PV_STORAGE_MAX_BYTES", &v)?;
+        }
+        if let Some(v) = env("PV_SIGNZY_MAX_FILE_TTL_SECS") {
+            self.signzy.max_file_ttl_secs = parsed("PV_SIGNZY_MAX_FILE_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("PV_SIGNZY_UPLOADS_NEED_TOKEN") {
+            self.signzy.uploads_need_token = parsed("PV_SIGNZY_UPLOADS_NEED_TOKEN", &v)?;
         }
         if let Some(v) = env("PV_SIGNZY_USERS") {
             self.signzy.users = split_list(&v)

@@ -264,7 +264,15 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    // 6to4 (2002::/16) reaches the IPv4 address in segments 1-2: judge that one (NAT64
+    // and IPv4-mapped addresses are turned into theirs by `canonical`).
+    if s[0] == 0x2002 {
+        return is_public_v4(v4(s[1], s[2]));
+    }
     !(ip.is_unspecified()
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 (64:ff9b:1::/48)
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo: the IPv4 inside is obfuscated
         || ip.is_loopback()
         || (s[0] & 0xfe00) == 0xfc00 // unique local
         || (s[0] & 0xffc0) == 0xfe80 // link-local
@@ -453,10 +461,22 @@ mod tests {
             "fd00:ec2::254",
             "::ffff:127.0.0.1",
             "64:ff9b::a00:1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
+            "2002:c0a8:101::1",
+            "2001:0:4136:e378::1",
+            "64:ff9b:1::8.8.8.8",
         ] {
             assert!(!is_public(a.parse().unwrap()), "{a}");
         }
-        for a in ["93.184.216.34", "8.8.8.8", "2606:4700::1111"] {
+        for a in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "2002:808:808::1",
+            "64:ff9b::808:808",
+        ] {
             assert!(is_public(a.parse().unwrap()), "{a}");
         }
     }

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -50,6 +50,10 @@ pub enum NativeError {
     Internal,
     #[error("only POST is allowed here")]
     MethodNotAllowed,
+    #[error("no route serves this path")]
+    NotFound,
+    #[error("the request headers are larger than the limit of {0} bytes")]
+    HeadersTooLarge(usize),
 }
 
 impl NativeError {
@@ -62,6 +66,11 @@ impl NativeError {
             NativeError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             NativeError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             NativeError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            NativeError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            NativeError::HeadersTooLarge(_) => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+            ),
         }
     }
 }
@@ -167,19 +176,16 @@ fn flag(uri: &Uri, name: &str, default: bool) -> Result<bool, NativeError> {
     }
 }
 
-async fn read(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    upload: Result<Upload, NativeError>,
-) -> Result<Response, NativeError> {
-    let key = bearer_token(&headers)
+async fn read(State(state): State<AppState>, req: Request) -> Result<Response, NativeError> {
+    // The key first, from the head alone: a caller without one never gets its body read.
+    let uri = req.uri().clone();
+    let key = bearer_token(req.headers())
         .map(str::to_owned)
         .or_else(|| query_param(&uri, "key"));
     if !key.is_some_and(|k| key_allowed(&state.config.kredibel.api_keys, &k)) {
         return Err(NativeError::Unauthorized);
     }
-    let Upload { name, bytes } = upload?;
+    let Upload { name, bytes } = Upload::from_request(req, &state).await?;
     let defaults = ReadOptions::default();
     let opts = state.read_options(
         flag(&uri, "find_document", defaults.find_document)?,

@@ -8,24 +8,35 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::{middleware, Router};
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
 
 use crate::config::Config;
+use crate::kredibel::KredibelError;
 use crate::models::Models;
+use crate::native::NativeError;
 use crate::server::{self, AppState};
+use crate::signzy::SignzyError;
 use crate::storage::Storage;
 
-/// How often expired objects are swept from storage. Reads refuse them before that; the
-/// sweep only frees the space.
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
+/// How often expired objects are swept from storage (with 10-second expiry slots, an
+/// expired file is gone within 25 s). Reads refuse them before that; the sweep frees the
+/// space and measures what is left for the quota.
+const SWEEP_EVERY: Duration = Duration::from_secs(15);
 
 /// Opens `storage.url`, checks that it can be written and read back, and builds the state.
 pub async fn state(config: Config, models: Models) -> anyhow::Result<AppState> {
-    let storage = Storage::open(&config.storage.url)?;
+    let storage = Storage::open(&config.storage.url)?.with_quota(config.storage.max_bytes);
     storage
         .check()
         .await
         .map_err(|e| anyhow::anyhow!("storage cannot be used: {e}"))?;
+    storage
+        .measure()
+        .await
+        .map_err(|e| anyhow::anyhow!("storage cannot be listed: {e}"))?;
     Ok(AppState::new(config, models, storage))
 }
 
@@ -35,8 +46,65 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::native::router(state.clone()))
         .merge(crate::kredibel::router(state.clone()))
         .merge(crate::signzy::router(state))
-        .fallback(server::not_found)
+        .fallback(not_found)
+        .layer(middleware::from_fn(header_limit))
         .layer(middleware::from_fn(server::request_context))
+}
+
+/// The API a path belongs to, for the answers made outside its router (unknown paths,
+/// oversized headers), so that they come in that API's error shape.
+enum Api {
+    Signzy,
+    Kredibel,
+    Native,
+    Other,
+}
+
+fn api_of(path: &str) -> Api {
+    if path.starts_with("/api/") {
+        Api::Signzy
+    } else if path.starts_with("/v1/ocr/") {
+        Api::Kredibel
+    } else if path.starts_with("/v1/") {
+        Api::Native
+    } else {
+        Api::Other
+    }
+}
+
+async fn not_found(req: Request) -> Response {
+    let path = req.uri().path();
+    match api_of(path) {
+        Api::Signzy => {
+            SignzyError::RouteNotFound(format!("{} {path}", req.method())).into_response()
+        }
+        Api::Kredibel => KredibelError::RouteNotFound.into_response(),
+        Api::Native => NativeError::NotFound.into_response(),
+        Api::Other => server::not_found().await,
+    }
+}
+
+/// The most bytes of request line and headers a request may carry. Generous for tokens
+/// and cookies; beyond it the answer is 431 in the API's shape (hyper's own, bare 431
+/// comes only past its ~400 kB read buffer).
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+async fn header_limit(req: Request, next: Next) -> Response {
+    let size = req.uri().to_string().len()
+        + req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    if size <= MAX_HEADER_BYTES {
+        return next.run(req).await;
+    }
+    tracing::info!(bytes = size, "request headers over the limit");
+    match api_of(req.uri().path()) {
+        Api::Signzy => SignzyError::HeadersTooLarge(MAX_HEADER_BYTES).into_response(),
+        Api::Kredibel => KredibelError::HeadersTooLarge(MAX_HEADER_BYTES).into_response(),
+        Api::Native | Api::Other => NativeError::HeadersTooLarge(MAX_HEADER_BYTES).into_response(),
+    }
 }
 
 /// The whole service, as `main` serves it.

@@ -871,3 +871,61 @@ async fn signzy_answers_accept_item_id_spellings_form_logins_and_carry_utf8_json
         .unwrap()
         .contains("essentials.url"));
 }
+
+#[tokio::test]
+async fn downloads_forbid_type_sniffing() {
+    let app = app(&[]).await;
+    let up = upload_json(&app, &fixture("td1_card.png"), "image/png", None).await;
+    let path = up["file"]["directURL"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(PUBLIC)
+        .unwrap()
+        .to_string();
+    let res = app
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/png");
+}
+
+#[tokio::test]
+async fn uploads_can_be_made_to_need_a_login_token() {
+    let mut c = config(&[]);
+    c.signzy.uploads_need_token = true;
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    let body = json!({"base64String": b64(&fixture("td1_card.png")), "mimetype": "image/png"});
+    let anonymous = send(&app, post_json("/api/base64", &body, None)).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let token = login(&app, "alice", "alice-pw").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let signed = send(&app, post_json("/api/base64", &body, Some(&token))).await;
+    assert_eq!(signed.status, StatusCode::OK, "{:?}", signed.json());
+}
+
+#[tokio::test]
+async fn a_full_store_answers_507_before_storing_or_reading_anything() {
+    let mut c = config(&[]);
+    c.storage.max_bytes = 400_000;
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    let (_, _, item, access) = identity(&app, json!([])).await;
+    // The portrait page (about 240 kB) fits once; the second does not.
+    let page = fixture("td3_passport_portrait.png");
+    let first = upload_json(&app, &page, "image/png", Some("10 mins")).await;
+    let body = json!({"base64String": b64(&page), "mimetype": "image/png"});
+    let full = send(&app, post_json("/api/base64", &body, None)).await;
+    assert_eq!(full.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_eq!(full.json()["error"]["code"], "INSUFFICIENT_STORAGE");
+    // faceExtraction cannot store its crop either, and says so before reading the page.
+    let url = first["file"]["directURL"].as_str().unwrap();
+    let a = send(
+        &app,
+        post_json("/api/v2/snoops", &face_snoop(&item, &access, url), None),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::INSUFFICIENT_STORAGE, "{:?}", a.json());
+}

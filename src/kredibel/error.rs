@@ -54,6 +54,12 @@ pub enum KredibelError {
     /// 405 `{"message"}`.
     #[error("The method is not allowed for the requested URL.")]
     MethodNotAllowed,
+    /// 404 `{"message"}`, Flask's words.
+    #[error("The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.")]
+    RouteNotFound,
+    /// 431 `{"message"}`.
+    #[error("The request's headers are larger than the limit of {0} bytes.")]
+    HeadersTooLarge(usize),
 }
 
 impl KredibelError {
@@ -78,6 +84,8 @@ impl KredibelError {
             Timeout => (StatusCode::GATEWAY_TIMEOUT, Some("timeout")),
             Internal => (StatusCode::INTERNAL_SERVER_ERROR, Some("internal_error")),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
+            RouteNotFound => (StatusCode::NOT_FOUND, None),
+            HeadersTooLarge(_) => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, None),
         }
     }
 

@@ -53,11 +53,23 @@ pub enum SignzyError {
     TooLarge,
     #[error("the server is busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// 507: the store holds `storage.max_bytes` of files; nothing was written.
+    #[error("the file store is full; nothing was stored")]
+    StorageFull,
     /// 503: storage failed (logged); nothing was lost, the request can be retried.
     #[error("storage is unavailable; retry later")]
     StorageUnavailable,
     #[error("the request took longer than its time limit")]
     Timeout,
+    /// 404 for a path no route serves, as LoopBack answers it.
+    #[error("There is no method to handle {0}")]
+    RouteNotFound(String),
+    /// 405: a route of this API with another method.
+    #[error("the method is not allowed for this route")]
+    MethodNotAllowed,
+    /// 431.
+    #[error("the request headers are larger than the limit of {0} bytes")]
+    HeadersTooLarge(usize),
     #[error("internal server error")]
     Internal,
 }
@@ -88,12 +100,28 @@ impl SignzyError {
             NotReadable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Error", "NOT_READABLE"),
             TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Error", "PAYLOAD_TOO_LARGE"),
             Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "Error", "SERVER_BUSY"),
+            StorageFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "Error",
+                "INSUFFICIENT_STORAGE",
+            ),
             StorageUnavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Error",
                 "STORAGE_UNAVAILABLE",
             ),
             Timeout => (StatusCode::GATEWAY_TIMEOUT, "Error", "TIMEOUT"),
+            RouteNotFound(_) => (StatusCode::NOT_FOUND, "Error", "ROUTE_NOT_FOUND"),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Error",
+                "METHOD_NOT_ALLOWED",
+            ),
+            HeadersTooLarge(_) => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "Error",
+                "HEADERS_TOO_LARGE",
+            ),
             Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Error", "INTERNAL_ERROR"),
         }
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
@@ -15,11 +15,13 @@ use crate::storage::files;
 /// The refusal of a type the store does not keep.
 const TYPES_ACCEPTED: &str = "only image/jpeg, image/png and application/pdf files are accepted";
 
-/// A TTL field's value, or the default (also for values that are not TTLs, as Signzy does).
-fn ttl_of(default: Duration, text: Option<&str>) -> Option<Duration> {
+/// A TTL field's value, or the default (also for values that are not TTLs, as Signzy
+/// does), at most `max` (`infinity` too).
+fn ttl_of(default: Duration, max: Duration, text: Option<&str>) -> Duration {
     match text.and_then(files::parse_ttl) {
-        Some(t) => t,
-        None => Some(default),
+        Some(Some(t)) => t.min(max),
+        Some(None) => max,
+        None => default.min(max),
     }
 }
 
@@ -43,10 +45,14 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, SignzyError> {
 /// Stores an upload and answers Signzy's `{file: {...}}`.
 async fn store_upload(
     ctx: &Ctx,
+    auth: (&HeaderMap, &Uri),
     bytes: Vec<u8>,
     declared: Option<String>,
     ttl: Option<String>,
 ) -> Result<Answer<UploadResponse>, SignzyError> {
+    if ctx.sz.uploads_need_token {
+        super::auth::authorize(&ctx.app.storage, auth.0, auth.1).await?;
+    }
     if bytes.is_empty() {
         return Err(SignzyError::BadRequest("the file is empty".into()));
     }
@@ -58,8 +64,8 @@ async fn store_upload(
             return Err(SignzyError::BadRequest(TYPES_ACCEPTED.into()));
         }
     }
-    let ttl = ttl_of(ctx.sz.file_ttl, ttl.as_deref());
-    let file = files::save(&ctx.app.storage, &bytes, mimetype, ttl).await?;
+    let ttl = ttl_of(ctx.sz.file_ttl, ctx.sz.max_file_ttl, ttl.as_deref());
+    let file = files::save(&ctx.app.storage, &bytes, mimetype, Some(ttl)).await?;
     tracing::info!(size = file.size, "file stored");
     Ok(Answer(UploadResponse {
         file: FileInfo {
@@ -118,6 +124,8 @@ fn find<'a>(fields: &'a [Field], name: &str) -> Option<&'a Field> {
 /// `POST /api/files/upload`: multipart `file` and `ttl`.
 pub async fn upload_multipart(
     State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    uri: Uri,
     mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Answer<UploadResponse>, SignzyError> {
     let mp = mp.map_err(|_| {
@@ -127,7 +135,8 @@ pub async fn upload_multipart(
     let ttl = find(&fields, "ttl").map(Field::text);
     let file = find(&fields, "file")
         .ok_or_else(|| SignzyError::Validation("the `file` field is required".into()))?;
-    store_upload(&ctx, file.bytes.clone(), file.content_type.clone(), ttl).await
+    let (bytes, declared) = (file.bytes.clone(), file.content_type.clone());
+    store_upload(&ctx, (&headers, &uri), bytes, declared, ttl).await
 }
 
 /// `POST /api/base64strings/upload`: fields `base64string`, `mimetype`, `ttl`, as
@@ -135,6 +144,7 @@ pub async fn upload_multipart(
 pub async fn upload_form(
     State(ctx): State<Ctx>,
     headers: HeaderMap,
+    uri: Uri,
     req: Request,
 ) -> Result<Answer<UploadResponse>, SignzyError> {
     let ctype = headers
@@ -170,12 +180,14 @@ pub async fn upload_form(
         .ok_or_else(|| SignzyError::Validation("the `base64string` field is required".into()))?;
     let bytes = decode_base64(&b64.text())?;
     let text = |n: &str| find(&fields, n).map(Field::text);
-    store_upload(&ctx, bytes, text("mimetype"), text("ttl")).await
+    store_upload(&ctx, (&headers, &uri), bytes, text("mimetype"), text("ttl")).await
 }
 
 /// `POST /api/base64`: JSON `{base64String, mimetype, ttl}`.
 pub async fn upload_json(
     State(ctx): State<Ctx>,
+    headers: HeaderMap,
+    uri: Uri,
     body: Result<Body<Base64Upload>, SignzyError>,
 ) -> Result<Answer<UploadResponse>, SignzyError> {
     let Body(req) = body?;
@@ -183,7 +195,7 @@ pub async fn upload_json(
         .base64_string
         .ok_or_else(|| SignzyError::Validation("`base64String` is required".into()))?;
     let bytes = decode_base64(&b64)?;
-    store_upload(&ctx, bytes, req.mimetype, req.ttl).await
+    store_upload(&ctx, (&headers, &uri), bytes, req.mimetype, req.ttl).await
 }
 
 /// `GET` on a `directURL`: the bytes until the file expires, then 404.
@@ -199,8 +211,28 @@ pub async fn download(
         [
             (header::CONTENT_TYPE, mimetype),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
+            // The stored type is the type: browsers must not guess another.
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_fall_back_to_the_default_and_never_pass_the_maximum() {
+        let (default, max) = (Duration::from_secs(30), Duration::from_secs(3600));
+        assert_eq!(ttl_of(default, max, None), default);
+        assert_eq!(ttl_of(default, max, Some("soon")), default);
+        assert_eq!(
+            ttl_of(default, max, Some("10 mins")),
+            Duration::from_secs(600)
+        );
+        assert_eq!(ttl_of(default, max, Some("7 days")), max);
+        assert_eq!(ttl_of(default, max, Some("infinity")), max);
+    }
 }

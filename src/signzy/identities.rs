@@ -53,6 +53,7 @@ pub async fn create(
         .and_then(|t| IDENTITY_TYPES.iter().find(|k| k.eq_ignore_ascii_case(t)))
         .ok_or(SignzyError::WrongType)?;
     let images = req.images.get_or_insert_with(Vec::new).clone();
+    check_size(&images, req.callback_url.as_deref())?;
     let id = ids::object_id();
     let identity = Identity {
         kind: kind.to_string(),
@@ -80,6 +81,31 @@ pub async fn create(
         id,
         patron_id,
     }))
+}
+
+/// Image URLs an identity holds at most, and the longest URL it takes: bounds what each
+/// identity costs in storage (Signzy documents no limit; a passport needs one or two).
+pub const MAX_IMAGES: usize = 16;
+pub const MAX_URL_CHARS: usize = 2048;
+
+fn check_size(images: &[String], callback: Option<&str>) -> Result<(), SignzyError> {
+    if images.len() > MAX_IMAGES {
+        return Err(SignzyError::Validation(format!(
+            "`images` holds {} URLs; at most {MAX_IMAGES} are kept",
+            images.len()
+        )));
+    }
+    let longest = images
+        .iter()
+        .map(String::len)
+        .chain(callback.map(str::len))
+        .max();
+    if longest.is_some_and(|n| n > MAX_URL_CHARS) {
+        return Err(SignzyError::Validation(format!(
+            "a URL is longer than {MAX_URL_CHARS} characters"
+        )));
+    }
+    Ok(())
 }
 
 /// The identity `item_id` when `access_token` is its token: 404 for an unknown one, 401

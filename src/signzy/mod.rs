@@ -53,6 +53,8 @@ pub struct Signzy {
     file_ttl: Duration,
     crop_ttl: Duration,
     identity_ttl: Duration,
+    max_file_ttl: Duration,
+    uploads_need_token: bool,
 }
 
 /// What the Signzy handlers share: the service's state and the Signzy settings.
@@ -83,35 +85,71 @@ pub fn router(state: AppState) -> Router {
         file_ttl: Duration::from_secs(cfg.signzy.file_ttl_secs),
         crop_ttl: Duration::from_secs(cfg.signzy.crop_ttl_secs),
         identity_ttl: Duration::from_secs(cfg.signzy.identity_ttl_secs),
+        max_file_ttl: Duration::from_secs(cfg.signzy.max_file_ttl_secs),
+        uploads_need_token: cfg.signzy.uploads_need_token,
     });
     let upload_limit = cfg.server.max_upload_bytes.max(MAX_INPUT_BYTES * 2);
     let timeout = state.request_timeout();
     let ctx = Ctx { app: state, sz };
     let r = Router::new()
-        .route("/api/v2/patrons/login", post(auth::login))
-        .route("/api/v2/patrons/logout", post(auth::logout))
+        .route(
+            "/api/v2/patrons/login",
+            post(auth::login).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v2/patrons/logout",
+            post(auth::logout).fallback(method_not_allowed),
+        )
         .route(
             "/api/v2/patrons/{patron_id}/identities",
-            post(identities::create),
+            post(identities::create).fallback(method_not_allowed),
         )
-        .route("/api/v2/snoops", post(snoops::snoop))
-        .route("/api/files/upload", post(files::upload_multipart))
-        .route("/api/base64strings/upload", post(files::upload_form))
-        .route("/api/base64", post(files::upload_json))
-        .route("/api/files/{id}/download/{name}", get(files::download))
+        .route(
+            "/api/v2/snoops",
+            post(snoops::snoop).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/files/upload",
+            post(files::upload_multipart).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/base64strings/upload",
+            post(files::upload_form).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/base64",
+            post(files::upload_json).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/files/{id}/download/{name}",
+            get(files::download).fallback(method_not_allowed),
+        )
         .route(
             "/api/base64strings/{id}/download/{name}",
-            get(files::download),
+            get(files::download).fallback(method_not_allowed),
         )
         .layer(DefaultBodyLimit::max(upload_limit));
     crate::server::time_limit(r, timeout, || SignzyError::Timeout.into_response()).with_state(ctx)
 }
 
-/// Storage failures are the service's, never the caller's: logged, answered 503.
+async fn method_not_allowed() -> SignzyError {
+    SignzyError::MethodNotAllowed
+}
+
+/// A full store is 507; other storage failures are the service's, never the caller's:
+/// logged, answered 503.
 impl From<StorageError> for SignzyError {
     fn from(e: StorageError) -> Self {
-        tracing::error!(error = %e, "storage failed");
-        SignzyError::StorageUnavailable
+        match e {
+            StorageError::Full { .. } => {
+                tracing::warn!(error = %e, "storage quota reached");
+                SignzyError::StorageFull
+            }
+            e => {
+                tracing::error!(error = %e, "storage failed");
+                SignzyError::StorageUnavailable
+            }
+        }
     }
 }
 

@@ -14,6 +14,10 @@ use crate::storage::files::{self, StoredFile};
 use crate::vision::mrz::Mrz;
 use crate::vision::{image_io, VisionError};
 
+/// A crop's size at most, for the quota check before a read: a 35:45 JPEG at quality 90
+/// at most 720 px high (`MAX_CROP_HEIGHT` in `vision::face`) stays well under 200 kB.
+const CROP_BYTES_AT_MOST: u64 = 200_000;
+
 /// A required text field of the body: 422 when absent or empty.
 fn required(value: Option<String>, name: &str) -> Result<String, SignzyError> {
     value
@@ -140,6 +144,8 @@ fn vision_error(e: VisionError) -> SignzyError {
 
 /// Finds the portrait on the image at `url`, stores the crop and answers its URL.
 async fn face_extraction(ctx: &Ctx, url: &str) -> Result<String, SignzyError> {
+    // A full store refuses before any fetch or read, not after.
+    ctx.app.storage.make_room(CROP_BYTES_AT_MOST)?;
     let bytes = load_url(ctx, url).await?;
     let (reader, faces) = (ctx.app.reader.clone(), ctx.app.faces.clone());
     let opts = ctx.app.read_options(true, false, true);

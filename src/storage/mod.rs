@@ -13,11 +13,16 @@
 //! kind and one path segment) holding a small frame: a JSON header with its expiry, then the
 //! body. Expiry is enforced on every read (an expired object reads as absent and is deleted)
 //! and by [`Storage::sweep`], which finds expired objects through markers named by the
-//! minute they expire in (`expiry/<minute>/<kind>.<name>`), so it lists only what is due and
-//! never reads or scans the objects themselves. Lookups are always by key.
+//! 10-second slot they expire in (`expiry/<slot>/<kind>.<name>`), so it lists only what is
+//! due and never reads the objects themselves. Lookups are always by key.
+//!
+//! Files count against a byte quota ([`Storage::with_quota`]): each replica knows the
+//! bytes under `files/` from its last sweep plus what it stored since, and refuses a file
+//! that would pass the quota before writing anything.
 
 pub mod files;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -40,6 +45,9 @@ pub enum StorageError {
     },
     #[error("storage `{store}` holds an unreadable object: {message}")]
     Corrupt { store: String, message: String },
+    /// Storing would pass `storage.max_bytes`; nothing was written.
+    #[error("storage is full: {used} of {quota} bytes in use")]
+    Full { used: u64, quota: u64 },
 }
 
 /// The kinds of object kept, each under its own prefix.
@@ -93,10 +101,10 @@ impl Key {
             .join(self.name.as_str())
     }
 
-    fn marker(&self, root: &Path, minute: u64) -> Path {
+    fn marker(&self, root: &Path, slot: u64) -> Path {
         root.clone()
             .join(EXPIRY)
-            .join(format!("{minute:010}"))
+            .join(format!("{slot:012}"))
             .join(format!("{}.{}", self.kind.prefix(), self.name))
     }
 }
@@ -127,6 +135,10 @@ pub struct Storage {
     root: Path,
     /// The URL, for messages (it never holds credentials: those come from `AWS_*`).
     url: String,
+    /// Bytes `files/` may hold; None: no limit.
+    quota: Option<u64>,
+    /// Bytes under `files/`, as of the last sweep plus what was stored since.
+    used: Arc<AtomicU64>,
 }
 
 impl Storage {
@@ -175,7 +187,40 @@ impl Storage {
             store,
             root,
             url: url_trimmed.to_string(),
+            quota: None,
+            used: Arc::default(),
         })
+    }
+
+    /// The same storage with at most `max_bytes` of files (0: no limit). Call
+    /// [`Storage::measure`] (startup does) to learn what is there already.
+    pub fn with_quota(mut self, max_bytes: u64) -> Storage {
+        self.quota = (max_bytes > 0).then_some(max_bytes);
+        self
+    }
+
+    /// Bytes under `files/` now, by listing them (startup and each sweep).
+    pub async fn measure(&self) -> Result<u64, StorageError> {
+        let prefix = self.root.clone().join(Kind::Files.prefix());
+        let listed = self
+            .store
+            .list_with_delimiter(Some(&prefix))
+            .await
+            .map_err(|e| self.backend(e))?;
+        let bytes = listed.objects.iter().map(|o| o.size).sum();
+        self.used.store(bytes, Ordering::SeqCst);
+        Ok(bytes)
+    }
+
+    /// Refuses a file of `len` bytes that would pass the quota.
+    pub fn make_room(&self, len: u64) -> Result<(), StorageError> {
+        let used = self.used.load(Ordering::SeqCst);
+        match self.quota {
+            Some(quota) if used.saturating_add(len) > quota => {
+                Err(StorageError::Full { used, quota })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The URL it was opened with.
@@ -241,12 +286,16 @@ impl Storage {
         expires_at_ms: Option<u64>,
         mode: Write,
     ) -> Result<bool, StorageError> {
+        if key.kind == Kind::Files {
+            self.make_room(body.len() as u64)?;
+        }
         let header =
             serde_json::to_vec(&Header { expires_at_ms }).map_err(|e| self.corrupt(key, e))?;
         let mut frame = Vec::with_capacity(4 + header.len() + body.len());
         frame.extend_from_slice(&(header.len() as u32).to_be_bytes());
         frame.extend_from_slice(&header);
         frame.extend_from_slice(body);
+        let frame_len = frame.len();
         let opts = PutOptions {
             mode: match mode {
                 Write::Overwrite => PutMode::Overwrite,
@@ -258,7 +307,7 @@ impl Storage {
         // sweep find it (a marker whose object never came is deleted by the sweep).
         if let Some(at) = expires_at_ms {
             self.store
-                .put(&key.marker(&self.root, minute_of(at)), PutPayload::new())
+                .put(&key.marker(&self.root, slot_of(at)), PutPayload::new())
                 .await
                 .map_err(|e| self.backend(e))?;
         }
@@ -267,7 +316,12 @@ impl Storage {
             .put_opts(&key.path(&self.root), PutPayload::from(frame), opts)
             .await
         {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                if key.kind == Kind::Files {
+                    self.used.fetch_add(frame_len as u64, Ordering::SeqCst);
+                }
+                Ok(true)
+            }
             Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
             Err(e) => Err(self.backend(e)),
         }
@@ -335,21 +389,21 @@ impl Storage {
         }
     }
 
-    /// Deletes every object whose expiry minute ended before `now_ms`, with its marker;
-    /// answers how many objects went. Objects expiring within the current minute wait for
-    /// the next sweep (reads already refuse them).
+    /// Deletes every object whose expiry slot ended by `now_ms`, with its marker, and
+    /// measures the files left; answers how many objects went. Objects expiring within
+    /// the current slot wait for the next sweep (reads already refuse them).
     pub async fn sweep(&self, now_ms: u64) -> Result<usize, StorageError> {
         let expiry = self.root.clone().join(EXPIRY);
-        let minutes = self
+        let slots = self
             .store
             .list_with_delimiter(Some(&expiry))
             .await
             .map_err(|e| self.backend(e))?;
-        let due = minute_of(now_ms);
+        let due = slot_of(now_ms);
         let mut deleted = 0;
-        for dir in minutes.common_prefixes {
-            let minute = dir.filename().and_then(|m| m.parse::<u64>().ok());
-            if minute.is_none_or(|m| m >= due) {
+        for dir in slots.common_prefixes {
+            let slot = dir.filename().and_then(|m| m.parse::<u64>().ok());
+            if slot.is_none_or(|m| m >= due) {
                 continue;
             }
             let markers = self
@@ -373,14 +427,19 @@ impl Storage {
                 }
             }
         }
+        self.measure().await?;
         Ok(deleted)
     }
 }
 
-/// The minute (since the Unix epoch) that `ms` falls in, rounded up: a marker's minute is
-/// the first whole minute at whose start its object has expired.
-fn minute_of(ms: u64) -> u64 {
-    ms.div_ceil(60_000)
+/// Width of an expiry slot, in milliseconds: with a sweep every 15 s, an expired object
+/// is gone from storage within 25 s.
+const SLOT_MS: u64 = 10_000;
+
+/// The slot (since the Unix epoch) that `ms` falls in, rounded up: the first slot at whose
+/// start the object has expired.
+fn slot_of(ms: u64) -> u64 {
+    ms.div_ceil(SLOT_MS)
 }
 
 /// Now, in Unix milliseconds.
@@ -439,7 +498,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_sweep_deletes_what_expired_in_past_minutes_only() {
+    async fn the_sweep_deletes_what_expired_in_past_slots_only() {
         let (s, dir) = temp_storage();
         let now = now_ms();
         let old = Key::new(Kind::Files, "old").unwrap();
@@ -456,9 +515,35 @@ mod tests {
         assert!(!dir.join("files/old").exists());
         assert!(dir.join("files/live").exists());
         assert_eq!(s.get(&forever).await.unwrap().as_deref(), Some(&b"f"[..]));
-        // An hour and a minute later the other one goes too.
+        // An hour and a slot later the other one goes too.
         assert_eq!(s.sweep(now + 3_660_000).await.unwrap(), 1);
         assert!(!dir.join("files/live").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[cfg(test)]
+mod quota_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_past_the_quota_are_refused_before_anything_is_written() {
+        let dir = std::env::temp_dir().join(format!("pv-quota-{}", uuid::Uuid::new_v4()));
+        let s = Storage::open(&format!("file://{}", dir.display()))
+            .unwrap()
+            .with_quota(100);
+        let a = Key::new(Kind::Files, "a").unwrap();
+        s.put(&a, &[0; 60], None, Write::Overwrite).await.unwrap();
+        let b = Key::new(Kind::Files, "b").unwrap();
+        let full = s.put(&b, &[0; 60], None, Write::Overwrite).await;
+        assert!(matches!(full, Err(StorageError::Full { .. })), "{full:?}");
+        assert_eq!(s.get(&b).await.unwrap(), None);
+        // Sessions do not count.
+        let t = Key::new(Kind::Sessions, "t").unwrap();
+        s.put(&t, &[0; 60], None, Write::Overwrite).await.unwrap();
+        s.delete(&a).await.unwrap();
+        assert!(s.measure().await.unwrap() < 10);
+        s.put(&b, &[0; 60], None, Write::Overwrite).await.unwrap();
         let _ = std::fs::remove_dir_all(dir);
     }
 }
