@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub pool_size: usize,
     /// `PV_QUEUE_WAIT_MS`: how long a request waits for a reader before a 503.
     pub queue_wait_ms: u64,
+    /// `PV_MAX_QUEUE`: requests waiting for a reader at most; past it, 503 at once.
+    pub max_queue: usize,
     /// `PV_REQUEST_TIMEOUT_MS`: time limit of one request.
     pub request_timeout_ms: u64,
     /// `PV_MAX_PIXELS`: images with more pixels are refused before decoding.
@@ -245,6 +247,9 @@ impl Config {
         }
         if let Some(v) = env("PV_POOL_SIZE") {
             s.pool_size = parsed("PV_POOL_SIZE", &v)?;
+        }
+        if let Some(v) = env("PV_MAX_QUEUE") {
+            s.max_queue = parsed("PV_MAX_QUEUE", &v)?;
         }
         if let Some(v) = env("PV_QUEUE_WAIT_MS") {
             s.queue_wait_ms = parsed("PV_QUEUE_WAIT_MS", &v)?;

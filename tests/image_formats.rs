@@ -157,3 +157,16 @@ fn a_grey_page_has_no_ink_view() {
     let img = DynamicImage::ImageRgb8(grey.to_rgb8());
     assert!(passport_vision::vision::image_io::ink_of(&img).is_none());
 }
+
+#[test]
+fn a_16_bit_rgba_png_under_the_pixel_limit_but_over_the_memory_budget_is_refused() {
+    use passport_vision::vision::{image_io, VisionError};
+    // 36 MP passes the 40 MP limit, but at 8 bytes a pixel it would take 288 MB decoded.
+    let png = common::png_header_with(6000, 6000, 16, 6);
+    let e = image_io::decode(&png, 40_000_000).err().unwrap();
+    assert!(matches!(e, VisionError::TooLarge { .. }), "{e:?}");
+    // The same size in 8-bit grey fits the budget: it is refused only as truncated.
+    let grey = common::png_header_with(6000, 6000, 8, 0);
+    let e = image_io::decode(&grey, 40_000_000).err().unwrap();
+    assert!(matches!(e, VisionError::CorruptImage(_)), "{e:?}");
+}

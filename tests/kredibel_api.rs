@@ -582,7 +582,9 @@ async fn kredibel_answers_405_to_other_methods_and_unknown_paths_get_404() {
     assert!(get.body["message"].is_string());
     let missing = send(
         app().await,
-        Request::get("/v1/ocr/id/nothing").body(Body::empty()).unwrap(),
+        Request::get("/v1/ocr/id/nothing")
+            .body(Body::empty())
+            .unwrap(),
     )
     .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);

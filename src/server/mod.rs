@@ -51,6 +51,7 @@ impl AppState {
         let pool = Pool::new(
             config.pool_size(),
             Duration::from_millis(config.server.queue_wait_ms),
+            config.server.max_queue,
         );
         AppState {
             config: Arc::new(config),
@@ -198,7 +199,11 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    let pool = json!({"size": state.pool.size(), "available": state.pool.available()});
+    let pool = json!({
+        "size": state.pool.size(),
+        "available": state.pool.available(),
+        "queued": state.pool.queued(),
+    });
     if state.ready.load(Ordering::SeqCst) {
         Json(json!({"status": "ready", "pool": pool})).into_response()
     } else {

@@ -1,10 +1,13 @@
 //! The bounded pool that image work runs in, off the async workers.
 //!
-//! At most `size` jobs run at once, each on tokio's blocking threads. A job waits at most
-//! `wait` for a free slot; after that the caller answers 503 with `Retry-After`. A job keeps
+//! At most `size` jobs run at once, each on tokio's blocking threads. At most `max_queue`
+//! more wait, each at most `wait` for a free slot; past either bound the caller answers
+//! 503 with `Retry-After` at once (a waiting request holds its body in memory, so the
+//! queue bounds that memory too). A job keeps
 //! its slot until it finishes, even when the request that started it has timed out or gone
 //! away, so the bound holds for the work actually running.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +18,9 @@ pub struct Pool {
     slots: Arc<Semaphore>,
     size: usize,
     wait: Duration,
+    max_queue: usize,
+    /// Jobs waiting for a slot now.
+    queued: AtomicUsize,
 }
 
 /// Why a job did not run to completion.
@@ -29,13 +35,20 @@ pub enum PoolError {
 }
 
 impl Pool {
-    pub fn new(size: usize, wait: Duration) -> Pool {
+    pub fn new(size: usize, wait: Duration, max_queue: usize) -> Pool {
         let size = size.max(1);
         Pool {
             slots: Arc::new(Semaphore::new(size)),
             size,
             wait,
+            max_queue,
+            queued: AtomicUsize::new(0),
         }
+    }
+
+    /// Jobs waiting for a slot now.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
     }
 
     pub fn size(&self) -> usize {
@@ -57,7 +70,16 @@ impl Pool {
         let busy = PoolError::Busy {
             retry_after_secs: self.retry_after_secs(),
         };
-        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queue {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            return Err(busy);
+        }
+        let waited = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await;
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        match waited {
             Ok(Ok(permit)) => Ok(permit),
             // Timed out, or the semaphore was closed (never done).
             _ => Err(busy),
@@ -87,7 +109,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_pool_answers_busy_after_the_wait() {
-        let pool = Pool::new(1, Duration::from_millis(20));
+        let pool = Pool::new(1, Duration::from_millis(20), 8);
         let held = pool.acquire().await.unwrap();
         assert_eq!(pool.available(), 0);
         assert!(matches!(
@@ -102,8 +124,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn past_the_queue_bound_a_job_is_refused_without_waiting() {
+        let pool = Arc::new(Pool::new(1, Duration::from_secs(30), 1));
+        let held = pool.acquire().await.unwrap();
+        let waiting = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(|| 1).await }
+        });
+        while pool.queued() < 1 {
+            tokio::task::yield_now().await;
+        }
+        // The queue is full: refused now, not after the 30 s wait.
+        assert!(matches!(pool.acquire().await, Err(PoolError::Busy { .. })));
+        drop(held);
+        assert_eq!(waiting.await.unwrap().unwrap(), 1);
+    }
+
+    #[tokio::test]
     async fn a_panicking_job_is_an_error_and_frees_its_slot() {
-        let pool = Pool::new(1, Duration::from_millis(20));
+        let pool = Pool::new(1, Duration::from_millis(20), 8);
         let r: Result<(), _> = pool.run(|| panic!("boom")).await;
         assert!(matches!(r, Err(PoolError::Panicked)));
         assert_eq!(pool.available(), 1);

@@ -167,12 +167,18 @@ fn open(
     reader.set_format(kind.format());
     // Checked from the header bytes first: decoders read further than the header before
     // they report dimensions, so a header-only bomb would otherwise look truncated.
+    // The memory budget: what an 8-bit RGB image at the pixel limit takes (3 bytes a pixel
+    // of max_pixels). 16-bit and alpha images spend it faster: a 6300 x 6300 16-bit RGBA
+    // PNG passes the pixel limit but would take 317 MB decoded, so it is refused.
+    let budget = max_pixels.saturating_mul(3);
     if let Some((w, h)) = header_dimensions(bytes) {
-        if u64::from(w) * u64::from(h) > max_pixels {
+        let pixels = u64::from(w) * u64::from(h);
+        let per_pixel = header_bytes_per_pixel(bytes);
+        if pixels > max_pixels || pixels.saturating_mul(per_pixel) > budget {
             return Err(VisionError::TooLarge {
                 width: w,
                 height: h,
-                max_pixels,
+                max_pixels: max_pixels.min(budget / per_pixel),
             });
         }
     }
@@ -188,10 +194,18 @@ fn open(
             max_pixels,
         });
     }
-    // The allocation limit backs up the header check for decoders that allocate more than
-    // width x height x channels (16-bit PNGs): 8 bytes a pixel plus slack.
+    let decoded_bytes = decoder.total_bytes();
+    if decoded_bytes > budget {
+        return Err(VisionError::TooLarge {
+            width: w,
+            height: h,
+            max_pixels: budget / u64::from(decoder.color_type().bytes_per_pixel()).max(1),
+        });
+    }
+    // The allocation limit backs up both checks for decoders that allocate more than the
+    // image they return.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(pixels.saturating_mul(8).max(1 << 20));
+    limits.max_alloc = Some(budget.saturating_add(1 << 20));
     decoder
         .set_limits(limits)
         .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
@@ -235,6 +249,24 @@ pub fn ink_of(color: &DynamicImage) -> Option<GrayImage> {
 
 /// Width and height as a PNG's IHDR or a JPEG's start-of-frame marker states them, read
 /// without decoding anything; None when the bytes are neither or the header is cut.
+/// Bytes a decoded pixel takes, from a PNG header (bit depth and colour type); 8-bit
+/// formats otherwise. The decoder's own figure backs this up once it opens.
+fn header_bytes_per_pixel(bytes: &[u8]) -> u64 {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        let depth = u64::from(bytes.get(24).copied().unwrap_or(8).max(8)) / 8;
+        let channels = match bytes.get(25) {
+            Some(2) => 3,
+            Some(4) => 2,
+            Some(6) => 4,
+            // Grey; palette images decode to RGB(A) 8-bit.
+            Some(3) => 4,
+            _ => 1,
+        };
+        return depth * channels;
+    }
+    1
+}
+
 fn header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     let be16 = |i: usize| {
         Some(u32::from(u16::from_be_bytes([

@@ -66,11 +66,16 @@ pub fn angle_diff(a: f32, b: f32) -> f32 {
 /// A PNG signature and an IHDR chunk claiming `w` x `h` pixels, and nothing else: a
 /// decompression bomb's header.
 pub fn png_header(w: u32, h: u32) -> Vec<u8> {
+    png_header_with(w, h, 8, 0)
+}
+
+/// [`png_header`] with a bit depth and PNG colour type (0 grey, 2 RGB, 6 RGBA).
+pub fn png_header_with(w: u32, h: u32, depth: u8, color_type: u8) -> Vec<u8> {
     let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
     let mut chunk = b"IHDR".to_vec();
     chunk.extend_from_slice(&w.to_be_bytes());
     chunk.extend_from_slice(&h.to_be_bytes());
-    chunk.extend_from_slice(&[8, 0, 0, 0, 0]);
+    chunk.extend_from_slice(&[depth, color_type, 0, 0, 0]);
     let mut crc = 0xffff_ffffu32;
     for &b in &chunk {
         crc ^= u32::from(b);
