@@ -168,6 +168,15 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stop_tx.send(true);
+    // Connections with no request in flight (idle, or a head still half sent) have nothing
+    // to finish: close them now rather than wait for their header timeout.
+    registry.open.lock().expect("registry lock").retain(|_, c| {
+        let busy = c.in_flight.load(Ordering::SeqCst) > 0;
+        if !busy {
+            c.abort.abort();
+        }
+        busy
+    });
     let deadline = tokio::time::Instant::now() + limits.shutdown_grace;
     while registry.len() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
