@@ -132,7 +132,7 @@ impl IntoResponse for KredibelError {
             }
             (_, Some(error_type)) => {
                 let error_id = uuid::Uuid::new_v4().to_string();
-                if status.is_server_error() {
+                if status.is_server_error() && !matches!(self, KredibelError::Busy { .. }) {
                     tracing::warn!(status = status.as_u16(), error_type, error_id, "failed");
                 } else {
                     tracing::info!(status = status.as_u16(), error_type, error_id, "refused");

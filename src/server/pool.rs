@@ -73,12 +73,14 @@ impl Pool {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
-        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queue {
-            self.queued.fetch_sub(1, Ordering::SeqCst);
+        // Counted while waiting, by a guard: a request dropped mid-wait (its client gone,
+        // its time limit passed) leaves the queue too.
+        let place = Queued::join(&self.queued);
+        if place.ahead >= self.max_queue {
             return Err(busy);
         }
         let waited = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await;
-        self.queued.fetch_sub(1, Ordering::SeqCst);
+        drop(place);
         match waited {
             Ok(Ok(permit)) => Ok(permit),
             // Timed out, or the semaphore was closed (never done).
@@ -100,6 +102,26 @@ impl Pool {
         })
         .await
         .map_err(|_| PoolError::Panicked)
+    }
+}
+
+/// A place in the queue, left when dropped.
+struct Queued<'a> {
+    count: &'a AtomicUsize,
+    /// Jobs that were waiting when this one joined.
+    ahead: usize,
+}
+
+impl<'a> Queued<'a> {
+    fn join(count: &'a AtomicUsize) -> Queued<'a> {
+        let ahead = count.fetch_add(1, Ordering::SeqCst);
+        Queued { count, ahead }
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -136,8 +158,12 @@ mod tests {
         }
         // The queue is full: refused now, not after the 30 s wait.
         assert!(matches!(pool.acquire().await, Err(PoolError::Busy { .. })));
+        // A waiter that goes away leaves the queue.
+        waiting.abort();
+        let _ = waiting.await;
+        assert_eq!(pool.queued(), 0);
         drop(held);
-        assert_eq!(waiting.await.unwrap().unwrap(), 1);
+        assert_eq!(pool.run(|| 2).await.unwrap(), 2);
     }
 
     #[tokio::test]

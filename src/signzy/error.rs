@@ -139,7 +139,8 @@ impl From<PoolError> for SignzyError {
 impl IntoResponse for SignzyError {
     fn into_response(self) -> Response {
         let (status, name, code) = self.parts();
-        if status.is_server_error() {
+        // A full pool is expected under load: not a warning.
+        if status.is_server_error() && !matches!(self, SignzyError::Busy { .. }) {
             tracing::warn!(status = status.as_u16(), code, "failed");
         } else {
             tracing::info!(status = status.as_u16(), code, "refused");
