@@ -59,6 +59,9 @@ pub struct ServerConfig {
     pub shutdown_drain_ms: u64,
     /// `PV_SHUTDOWN_GRACE_MS`: then, how long requests in flight have to finish.
     pub shutdown_grace_ms: u64,
+    /// `PV_CORS_ORIGINS`: origins browsers may call the API from (`*`: any); none by
+    /// default.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -271,6 +274,9 @@ impl Config {
         }
         if let Some(v) = env("PV_SHUTDOWN_DRAIN_MS") {
             s.shutdown_drain_ms = parsed("PV_SHUTDOWN_DRAIN_MS", &v)?;
+        }
+        if let Some(v) = env("PV_CORS_ORIGINS") {
+            s.cors_origins = split_list(&v);
         }
         if let Some(v) = env("PV_SHUTDOWN_GRACE_MS") {
             s.shutdown_grace_ms = parsed("PV_SHUTDOWN_GRACE_MS", &v)?;

@@ -42,13 +42,18 @@ pub async fn state(config: Config, models: Models) -> anyhow::Result<AppState> {
 
 /// The whole service over a state the caller keeps: health, `/v1/read`, Kredibel, Signzy.
 pub fn app(state: AppState) -> Router {
-    server::health_router(state.clone())
+    let cors = server::cors(&state.config.server.cors_origins);
+    let router = server::health_router(state.clone())
         .merge(crate::native::router(state.clone()))
         .merge(crate::kredibel::router(state.clone()))
         .merge(crate::signzy::router(state))
         .fallback(not_found)
         .layer(middleware::from_fn(header_limit))
-        .layer(middleware::from_fn(server::request_context))
+        .layer(middleware::from_fn(server::request_context));
+    match cors {
+        Some(layer) => router.layer(layer),
+        None => router,
+    }
 }
 
 /// The API a path belongs to, for the answers made outside its router (unknown paths,

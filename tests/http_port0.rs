@@ -268,3 +268,47 @@ async fn shutdown_answers_503_on_readyz_while_draining_and_ends_with_half_open_c
     );
     drop(held);
 }
+
+#[tokio::test]
+async fn cors_answers_only_the_configured_origins() {
+    let s = start_with(|c| c.server.cors_origins = vec!["https://app.example".into()]).await;
+    let preflight = |origin: &str| {
+        [
+            format!("Origin: {origin}"),
+            "Access-Control-Request-Method: POST".into(),
+            "Access-Control-Request-Headers: authorization, content-type".into(),
+        ]
+    };
+    let h = preflight("https://app.example");
+    let refs: Vec<&str> = h.iter().map(String::as_str).collect();
+    let r = http(s.addr, "OPTIONS", "/v1/ocr/id/passport", &refs, "").await;
+    assert!(
+        r.head
+            .contains("access-control-allow-origin: https://app.example"),
+        "{}",
+        r.head
+    );
+    let h = preflight("https://evil.example");
+    let refs: Vec<&str> = h.iter().map(String::as_str).collect();
+    let r = http(s.addr, "OPTIONS", "/v1/ocr/id/passport", &refs, "").await;
+    assert!(
+        !r.head.contains("access-control-allow-origin"),
+        "{}",
+        r.head
+    );
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+
+    // By default, no CORS headers at all.
+    let s = start().await;
+    let h = preflight("https://app.example");
+    let refs: Vec<&str> = h.iter().map(String::as_str).collect();
+    let r = http(s.addr, "GET", "/healthz", &refs, "").await;
+    assert!(
+        !r.head.contains("access-control-allow-origin"),
+        "{}",
+        r.head
+    );
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}

@@ -129,14 +129,51 @@ pub fn set_retry_after(res: &mut Response, secs: u64) {
 }
 
 /// Logs to stderr; the level comes from `RUST_LOG` (default `info`).
+/// With `PV_LOG_FORMAT=json`, one JSON object a line, each carrying its request span
+/// (request id, method, path) for log collectors.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let json = std::env::var("PV_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
+}
+
+/// CORS for browser clients of the origins in `server.cors_origins` (`*`: any); none by
+/// default, so browsers may not call the API from other sites.
+pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                axum::http::HeaderName::from_static(REQUEST_ID),
+            ])
+            .expose_headers([axum::http::HeaderName::from_static(REQUEST_ID)]),
+    )
 }
 
 /// Gives each request an id (kept from `x-request-id` when it is 1-128 characters of
