@@ -200,6 +200,19 @@ async fn read(State(state): State<AppState>, req: Request) -> Result<Response, N
             report::read_bytes(&reader, Some(&faces), name, &bytes, &opts, Instant::now())
         })
         .await?;
+    crate::server::metrics::read_outcome(
+        "native",
+        report
+            .error
+            .as_ref()
+            .map_or("read".into(), |e| e.kind.clone()),
+        report
+            .mrz
+            .as_ref()
+            .and_then(|m| m["format"].as_str())
+            .unwrap_or("none")
+            .to_string(),
+    );
     let status = match report.error.as_ref().map(|e| e.kind.as_str()) {
         Some("image_too_large") => StatusCode::PAYLOAD_TOO_LARGE,
         Some("unsupported_image" | "corrupt_image") => StatusCode::BAD_REQUEST,

@@ -28,6 +28,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(15);
 
 /// Opens `storage.url`, checks that it can be written and read back, and builds the state.
 pub async fn state(config: Config, models: Models) -> anyhow::Result<AppState> {
+    server::metrics::install();
     let storage = Storage::open(&config.storage.url)?.with_quota(config.storage.max_bytes);
     storage
         .check()
@@ -40,6 +41,25 @@ pub async fn state(config: Config, models: Models) -> anyhow::Result<AppState> {
     Ok(AppState::new(config, models, storage))
 }
 
+/// Every route the service serves, as its router declares it: the labels of the request
+/// metrics (`tests/http_port0.rs` checks that each one is served).
+pub const ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/v1/read",
+    "/v1/ocr/id/passport",
+    "/api/v2/patrons/login",
+    "/api/v2/patrons/logout",
+    "/api/v2/patrons/{patron_id}/identities",
+    "/api/v2/snoops",
+    "/api/files/upload",
+    "/api/base64strings/upload",
+    "/api/base64",
+    "/api/files/{id}/download/{name}",
+    "/api/base64strings/{id}/download/{name}",
+];
+
 /// The whole service over a state the caller keeps: health, `/v1/read`, Kredibel, Signzy.
 pub fn app(state: AppState) -> Router {
     let cors = server::cors(&state.config.server.cors_origins);
@@ -49,7 +69,10 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::signzy::router(state))
         .fallback(not_found)
         .layer(middleware::from_fn(header_limit))
-        .layer(middleware::from_fn(server::request_context));
+        .layer(middleware::from_fn_with_state(
+            ROUTES,
+            server::request_context,
+        ));
     match cors {
         Some(layer) => router.layer(layer),
         None => router,

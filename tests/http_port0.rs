@@ -312,3 +312,122 @@ async fn cors_answers_only_the_configured_origins() {
     s.stop.send(()).unwrap();
     s.task.await.unwrap().unwrap();
 }
+
+/// The samples of a Prometheus text exposition, checking every line's syntax.
+fn prometheus_samples(text: &str) -> Vec<(String, f64)> {
+    let mut samples = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        if let Some(comment) = line.strip_prefix('#') {
+            let words: Vec<&str> = comment.split_whitespace().collect();
+            assert!(
+                matches!(words.first(), Some(&"TYPE") | Some(&"HELP")),
+                "{line}"
+            );
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("a value");
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("not a number: {line}")),
+        };
+        let name = series.split('{').next().unwrap();
+        assert!(
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "{line}"
+        );
+        if series.contains('{') {
+            assert!(series.ends_with('}'), "{line}");
+        }
+        samples.push((series.to_string(), value));
+    }
+    samples
+}
+
+fn sample(samples: &[(String, f64)], name: &str, labels: &[&str]) -> f64 {
+    samples
+        .iter()
+        .filter(|(s, _)| s.starts_with(name) && labels.iter().all(|l| s.contains(l)))
+        .map(|(_, v)| v)
+        .sum()
+}
+
+#[tokio::test]
+async fn metrics_scrape_as_prometheus_text_and_move_with_traffic() {
+    let s = start().await;
+    let scrape = || async {
+        let r = http(s.addr, "GET", "/metrics", &[], "").await;
+        assert_eq!(r.status, 200);
+        assert!(
+            r.head.contains("content-type: text/plain; version=0.0.4"),
+            "{}",
+            r.head
+        );
+        prometheus_samples(&r.body)
+    };
+    let before = scrape().await;
+    let png = std::fs::read(common::repo_path("fixtures/pages/td3_passport.png")).unwrap();
+    let body = json!({"image": base64::engine::general_purpose::STANDARD.encode(png)}).to_string();
+    let auth = format!("Authorization: Bearer {KEY}");
+    let r = http(
+        s.addr,
+        "POST",
+        "/v1/ocr/id/passport",
+        &["Content-Type: application/json", &auth],
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let after = scrape().await;
+    let requests = ["route=\"/v1/ocr/id/passport\"", "status=\"200\""];
+    assert!(
+        sample(&after, "pv_http_requests_total", &requests)
+            >= sample(&before, "pv_http_requests_total", &requests) + 1.0
+    );
+    let reads = ["api=\"kredibel\"", "outcome=\"read\"", "format=\"TD3\""];
+    assert!(sample(&after, "pv_reads_total", &reads) >= 1.0);
+    assert!(
+        sample(
+            &after,
+            "pv_vision_stage_seconds_count",
+            &["stage=\"detect\""]
+        ) >= 1.0
+    );
+    assert!(sample(&after, "pv_pool_size", &[]) >= 1.0);
+    // Labels never carry a caller's path.
+    http(s.addr, "GET", "/made/up/path-12345", &[], "").await;
+    let labels = scrape().await;
+    assert!(labels.iter().all(|(s, _)| !s.contains("path-12345")));
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn every_route_of_the_metric_labels_is_served() {
+    let s = start().await;
+    for route in passport_vision::startup::ROUTES {
+        let path = route
+            .replace("{patron_id}", "0123456789abcdef01234567")
+            .replace("{id}", "1")
+            .replace("{name}", "x.png");
+        let get = http(s.addr, "GET", &path, &[], "").await;
+        let post = http(s.addr, "POST", &path, &[], "").await;
+        let served = |r: &Reply| {
+            r.status != 404
+                || !(r.body.contains("ROUTE_NOT_FOUND")
+                    || r.body.contains("not_found\"")
+                    || r.body.contains("was not found on the server"))
+        };
+        assert!(
+            served(&get) || served(&post),
+            "{route}: {} {}",
+            get.status,
+            get.body
+        );
+    }
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}

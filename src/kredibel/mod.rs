@@ -73,6 +73,7 @@ async fn passport(
         .run(move || reader.read_bytes(&bytes, &opts))
         .await?
         .map_err(KredibelError::from_vision)?;
+    crate::server::metrics::read("kredibel", &reading);
     let data = response::passport_data(reading, req.pass_card_detect, crate::clock::today())?;
     tracing::info!(
         format = ?data.mrz.format,

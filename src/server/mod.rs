@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod listen;
+pub mod metrics;
 pub mod pool;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -119,7 +120,26 @@ pub fn health_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render))
         .with_state(state)
+}
+
+/// The route template a path matches among `routes` (`{name}` matches one segment), for
+/// metric labels that never carry ids, tokens or a caller's made-up paths.
+pub fn route_of(routes: &[&'static str], path: &str) -> &'static str {
+    let parts: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|t| {
+            let tp: Vec<&str> = t.split('/').collect();
+            tp.len() == parts.len()
+                && tp
+                    .iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a == b || (a.starts_with('{') && !b.is_empty()))
+        })
+        .copied()
+        .unwrap_or("unmatched")
 }
 
 /// Adds `Retry-After: secs` to a busy answer: every API's 503 for a full pool carries it.
@@ -179,7 +199,11 @@ pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
 /// Gives each request an id (kept from `x-request-id` when it is 1-128 characters of
 /// `A-Za-z0-9._-`, else a new UUID), runs it in a span carrying that id, method and path
 /// (never the query, which may hold an API key), echoes the id and logs the outcome.
-pub async fn request_context(mut req: Request, next: Next) -> Response {
+pub async fn request_context(
+    State(routes): State<&'static [&'static str]>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let id = req
         .headers()
         .get(REQUEST_ID)
@@ -199,8 +223,10 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         method = %req.method(),
         path = %req.uri().path(),
     );
+    let route = route_of(routes, req.uri().path());
     let start = Instant::now();
     let mut res = next.run(req).instrument(span.clone()).await;
+    metrics::request(route, res.status().as_u16(), start.elapsed());
     res.headers_mut().insert(REQUEST_ID, value);
     span.in_scope(|| {
         tracing::info!(

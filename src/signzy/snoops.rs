@@ -195,6 +195,7 @@ async fn auto_recognition(
                 reader.read_bytes(&page, &opts).map_err(vision_error)
             })
             .await??;
+        crate::server::metrics::read("signzy", &reading);
         if let Some(m) = reading.mrz {
             let better = best
                 .as_ref()

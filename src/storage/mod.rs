@@ -139,6 +139,8 @@ pub struct Storage {
     quota: Option<u64>,
     /// Bytes under `files/`, as of the last sweep plus what was stored since.
     used: Arc<AtomicU64>,
+    /// Files under `files/`, counted the same way.
+    files: Arc<AtomicU64>,
 }
 
 impl Storage {
@@ -189,6 +191,7 @@ impl Storage {
             url: url_trimmed.to_string(),
             quota: None,
             used: Arc::default(),
+            files: Arc::default(),
         })
     }
 
@@ -209,7 +212,17 @@ impl Storage {
             .map_err(|e| self.backend(e))?;
         let bytes = listed.objects.iter().map(|o| o.size).sum();
         self.used.store(bytes, Ordering::SeqCst);
+        self.files
+            .store(listed.objects.len() as u64, Ordering::SeqCst);
         Ok(bytes)
+    }
+
+    /// Files and bytes under `files/`: as of the last measure plus what was stored since.
+    pub fn usage(&self) -> (u64, u64) {
+        (
+            self.files.load(Ordering::SeqCst),
+            self.used.load(Ordering::SeqCst),
+        )
     }
 
     /// Refuses a file of `len` bytes that would pass the quota.
@@ -319,6 +332,7 @@ impl Storage {
             Ok(_) => {
                 if key.kind == Kind::Files {
                     self.used.fetch_add(frame_len as u64, Ordering::SeqCst);
+                    self.files.fetch_add(1, Ordering::SeqCst);
                 }
                 Ok(true)
             }
