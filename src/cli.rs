@@ -130,6 +130,11 @@ pub fn cmd_eval(
     per_image: bool,
     transform: Option<&str>,
 ) -> anyhow::Result<Value> {
+    if transform == Some("covermrz") {
+        let faces =
+            faces.ok_or_else(|| anyhow::anyhow!("covermrz scores faces: drop --no-faces"))?;
+        return eval_covered_mrz(reader, faces, gt_path);
+    }
     if let Some(name) = transform {
         anyhow::ensure!(
             Transform::for_image(name, 0).is_some(),
@@ -359,6 +364,71 @@ pub fn cmd_eval(
 
 /// The folder that the ground truth's `file` paths are relative to: the first ancestor
 /// of the ground-truth file under which `sample` exists.
+/// `eval --transform covermrz`: each image with a portrait in the ground truth, its page
+/// placed by a read of the original, the MRZ covered with white (the page's bottom 32%,
+/// TD3's MRZ zone and a margin), then searched for the portrait as faceExtraction does.
+/// Scores the face centres found and counts covered pages whose MRZ still reads.
+fn eval_covered_mrz(
+    reader: &Reader,
+    faces: &vision::face::FaceDetector,
+    gt_path: &Path,
+) -> anyhow::Result<Value> {
+    let (root, records) = load_ground_truth(gt_path)?;
+    let opts = ReadOptions::default();
+    let (mut total, mut hits, mut still_read) = (0, 0, 0);
+    let mut misses = Vec::new();
+    for r in &records {
+        let Some([x, y, w, h]) = r.face_box_xywh_stored_pixels else {
+            continue;
+        };
+        let bytes = std::fs::read(root.join(&r.file))?;
+        let decoded = vision::image_io::decode(&bytes, opts.max_pixels)?;
+        let original = reader.read_decoded(&decoded, &opts)?;
+        let Some(quad) = original.document.quad.filter(|_| original.mrz.is_some()) else {
+            continue;
+        };
+        total += 1;
+        let mut img = decoded.color.to_rgb8();
+        crate::transform::cover_page_bottom(&mut img, &quad, 0.68);
+        let covered = vision::image_io::decode(&encode_png(&img)?, opts.max_pixels)?;
+        if reader.read_decoded(&covered, &opts)?.mrz.is_some() {
+            still_read += 1;
+        }
+        let found = reader
+            .find_portrait(faces, &covered, &opts)?
+            .portrait
+            .map(|p| p.face);
+        let (cx, cy) = vision::face::stored_to_displayed(
+            x + w / 2.0,
+            y + h / 2.0,
+            r.image_width,
+            r.image_height,
+            r.exif_orientation.unwrap_or(1),
+        );
+        let hit = found.is_some_and(|f| f.contains(cx, cy));
+        hits += u32::from(hit);
+        if !hit {
+            misses.push(format!(
+                "{}: {:?}",
+                r.file,
+                found.map(|f| [f.x, f.y, f.w, f.h])
+            ));
+        }
+    }
+    Ok(json!({
+        "transform": "covermrz",
+        "faces_found": format!("{hits}/{total}"),
+        "mrz_still_read": still_read,
+        "misses": misses,
+    }))
+}
+
+fn encode_png(img: &image::RgbImage) -> anyhow::Result<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
 fn find_root(gt_path: &Path, sample: Option<&str>) -> Option<PathBuf> {
     let sample = sample?;
     let abs = std::fs::canonicalize(gt_path).ok()?;

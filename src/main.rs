@@ -39,7 +39,7 @@ enum Command {
         no_faces: bool,
         /// Read each image as this transform leaves it: rotate (a different angle per
         /// image), mirror, perspective (on a cluttered background) or lowq (0.6x, blur,
-        /// JPEG 40).
+        /// JPEG 40); or covermrz: find the portrait with the MRZ painted over.
         #[arg(long)]
         transform: Option<String>,
     },

@@ -158,10 +158,13 @@ async fn face_extraction(ctx: &Ctx, url: &str) -> Result<String, SignzyError> {
             let search = reader
                 .find_portrait(&faces, &decoded, &opts)
                 .map_err(vision_error)?;
-            if !search.document.detected {
-                return Err(SignzyError::NoDocument);
-            }
-            let portrait = search.portrait.ok_or(SignzyError::NoFace)?;
+            // A portrait found without a page (no MRZ legible) is still the holder's face,
+            // which is all the API promises.
+            let portrait = match search.portrait {
+                Some(p) => p,
+                None if !search.document.detected => return Err(SignzyError::NoDocument),
+                None => return Err(SignzyError::NoFace),
+            };
             Ok(portrait.jpeg(90))
         })
         .await??;

@@ -48,6 +48,20 @@ const NMS_IOU: f32 = 0.3;
 /// 0.18 to 0.28, ghost images and small second portraits 0.14; the few portraits that
 /// measure under this (0.14 to 0.16) are still found after a full read.
 const MIN_PORTRAIT_FACE: f32 = 0.16;
+/// The smallest face [`find_portrait_anywhere`] keeps, as a share of the image's shorter
+/// side: a passport portrait is about a third of the data page's height, and a page
+/// photographed with background still fills a good part of the frame; 0.05 keeps a
+/// portrait on a page that fills a quarter of the image's height.
+const MIN_ANYWHERE_FACE: f32 = 0.05;
+/// The full-range model's score a face needs when no page places it. Above `MIN_SCORE`:
+/// without a page to say where a portrait can be, printed emblems and seals compete (on
+/// the dev images an emblem on an ID card's back scored 0.67, while the portraits this
+/// search found scored 0.74 to 0.81; thin evidence, to revisit with #9's test pages).
+const MIN_SCORE_ANYWHERE: f32 = 0.7;
+/// The largest, likewise: on an ID card's front cropped to its edges the face box (brows
+/// to chin) is about a quarter of the card's height; a face over 0.4 of the image is a
+/// photo of a person, not of a document.
+const MAX_ANYWHERE_FACE: f32 = 0.4;
 /// Width over height of the crop: a passport photo's 35 x 45 mm.
 pub const CROP_ASPECT: f32 = 35.0 / 45.0;
 /// Crop height over the detector's face box height (the box runs from the brows to the
@@ -449,7 +463,8 @@ fn page_frame(quad: &[[f32; 2]; 4]) -> Option<(Frame, f32, f32)> {
 }
 
 /// Finds the holder's portrait on a page whose geometry `doc` gives (from an MRZ read of
-/// the same displayed image). None when no document was found or no face qualifies.
+/// the same displayed image); when there is no page or no face on it qualifies, on the
+/// whole image ([`find_portrait_anywhere`]). None when no face qualifies anywhere.
 pub fn find_portrait(
     detector: &FaceDetector,
     image: &DynamicImage,
@@ -472,7 +487,10 @@ pub fn find_portrait_rgb(
     rgb: &RgbImage,
     doc: &DocumentInfo,
 ) -> Result<Option<Portrait>, ModelError> {
-    search(detector, rgb, doc, Looks::All)
+    match search(detector, rgb, doc, Looks::All)? {
+        Some(p) => Ok(Some(p)),
+        None => find_portrait_anywhere(detector, rgb),
+    }
 }
 
 /// The first, cheap look of [`find_portrait`] alone: the short-range model on the
@@ -576,6 +594,49 @@ fn search(
     let face = page.face_box(&best);
     let crop = crop_portrait(rgb, &page, &best);
     Ok(Some(Portrait { face, crop }))
+}
+
+/// Finds a portrait without any page: the whole image in each of its four quarter turns,
+/// with the full-range model. BlazeFace finds faces within about 30 degrees of upright,
+/// so the turn a face is found in is the one that shows it upright; the crop is made in
+/// that turn. Among the faces of all turns the largest (weighed by its score) is taken:
+/// a printed portrait is the largest face on a page; ghost images are smaller. For pages
+/// whose MRZ cannot be read (cut off, covered, an ID card's front alone).
+pub fn find_portrait_anywhere(
+    detector: &FaceDetector,
+    rgb: &RgbImage,
+) -> Result<Option<Portrait>, ModelError> {
+    let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
+    // The four turns: origin at a corner, u and v the view's axes (a proper rotation,
+    // never a mirror), and the view's width and height.
+    let turns = [
+        ([0.0, 0.0], [1.0, 0.0], [0.0, 1.0], iw, ih),
+        ([iw, 0.0], [0.0, 1.0], [-1.0, 0.0], ih, iw),
+        ([iw, ih], [-1.0, 0.0], [0.0, -1.0], iw, ih),
+        ([0.0, ih], [0.0, -1.0], [1.0, 0.0], ih, iw),
+    ];
+    let mut best: Option<(Frame, RawFace)> = None;
+    for (o, u, v, w, h) in turns {
+        let frame = Frame { o, u, v };
+        for f in detector.detect_view(&detector.full, rgb, &frame, w, h, MIN_SCORE_ANYWHERE)? {
+            // Too small to be a document's portrait (a face in the guilloche, an emblem,
+            // a ghost image), or too large (a photo of a person, not of a document).
+            let side = w.min(h);
+            if f.h < MIN_ANYWHERE_FACE * side || f.h > MAX_ANYWHERE_FACE * side {
+                continue;
+            }
+            if best
+                .as_ref()
+                .is_none_or(|(_, b)| f.w * f.score > b.w * b.score)
+            {
+                best = Some((frame, f));
+            }
+        }
+    }
+    Ok(best.map(|(frame, f)| Portrait {
+        face: frame.face_box(&f),
+        crop: crop_portrait(rgb, &frame, &f),
+    }))
 }
 
 /// Whether a face (in page-frame pixels) can be the holder's portrait: above the MRZ and

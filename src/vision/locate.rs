@@ -75,9 +75,11 @@ impl Reader {
     }
 
     /// Finds the holder's portrait: first on the page that [`Reader::locate`] places
-    /// (the portrait zone only), and when that finds nothing, on the page a full read
-    /// places, with every fallback of [`face::find_portrait`]. The document answered is
-    /// the one the portrait was found on; `detected: false` means no page was found.
+    /// (the portrait zone only); when that finds nothing, on the page a full read
+    /// places, with every fallback of [`face::find_portrait`]; and when no page is placed
+    /// or none of those finds a face, on the whole image in its four quarter turns
+    /// ([`face::find_portrait_anywhere`]). The document answered is the one the portrait
+    /// was found on; `detected: false` means no page was found.
     pub fn find_portrait(
         &self,
         detector: &face::FaceDetector,
