@@ -480,6 +480,14 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
 /// run 3, and 335 -> 336 with run 4; ../shared/data/real unchanged either way).
 const JOIN_GAP: f32 = 8.0;
 
+/// The pieces of a line are also joined across gaps up to this many character heights: a
+/// pen stroke that loops through both lines of an MRZ merges them into one component over
+/// 15 to 20 glyphs. Measured on the synthetic challenge set (`training/challenge.py`, 480
+/// pages, seed 20261206) with joins at 8 alone, and at 8 and 16: 346 -> 351/450 (pen
+/// strokes 21 -> 26/54); at 8 and 24: 353, but a rotated ../shared/data/real page on a
+/// busy guilloche lost its MRZ among the extra collinear candidates (rotate 67 -> 66).
+const WIDE_JOIN_GAP: f32 = 16.0;
+
 /// Adds the chains that continue each other along one axis across a gap joined (see
 /// [`JOIN_GAP`]): pieces of three glyphs or more whose heights agree within a factor 1.6, whose directions
 /// agree within 3 degrees, and each of whose centre lies within 0.35 character heights of
@@ -519,7 +527,7 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
             h,
         })
     };
-    let joins = |a: &Piece, b: &Piece| -> bool {
+    let joins = |a: &Piece, b: &Piece, limit: f32| -> bool {
         if a.h > 1.6 * b.h || b.h > 1.6 * a.h {
             return false;
         }
@@ -538,7 +546,7 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
         let (e0, e1) = (t + same_way * b.u0, t + same_way * b.u1);
         let (b0, b1) = (e0.min(e1), e0.max(e1));
         let gap = (b0 - a.u1).max(a.u0 - b1);
-        gap <= JOIN_GAP * h
+        gap <= limit * h
     };
     // (group index, piece) for the groups long enough to have an axis.
     let pieces: Vec<(usize, Piece)> = groups
@@ -546,30 +554,39 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
         .enumerate()
         .filter_map(|(i, g)| Some((i, piece(g)?)))
         .collect();
-    let mut parent: Vec<usize> = (0..groups.len()).collect();
-    for (k, (i, a)) in pieces.iter().enumerate() {
-        for (j, b) in &pieces[k + 1..] {
-            if joins(a, b) {
-                let (ra, rb) = (find(&mut parent, *i), find(&mut parent, *j));
-                parent[ra.max(rb)] = ra.min(rb);
+    // The joined lines come as well as their pieces, not instead: a join across text that
+    // only happens to be collinear must not cost the line it extends. The joins over the
+    // wide gap come as well as the narrow ones (not instead) for the same reason: a wider
+    // join can add a collinear piece of background to an MRZ line that the narrow join
+    // had whole. (Ordered by gap, then root, so the same image gives the same candidates
+    // in the same order.)
+    let mut seen: std::collections::BTreeSet<Vec<usize>> = Default::default();
+    let mut extra = Vec::new();
+    for limit in [JOIN_GAP, WIDE_JOIN_GAP] {
+        let mut parent: Vec<usize> = (0..groups.len()).collect();
+        for (k, (i, a)) in pieces.iter().enumerate() {
+            for (j, b) in &pieces[k + 1..] {
+                if joins(a, b, limit) {
+                    let (ra, rb) = (find(&mut parent, *i), find(&mut parent, *j));
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+        let mut joined: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, _) in &pieces {
+            joined.entry(find(&mut parent, *i)).or_default().push(*i);
+        }
+        for ids in joined.into_values() {
+            if ids.len() > 1 && seen.insert(ids.clone()) {
+                extra.push(
+                    ids.iter()
+                        .flat_map(|&i| groups[i].iter().copied())
+                        .collect(),
+                );
             }
         }
     }
-    // The joined lines come as well as their pieces, not instead: a join across text that
-    // only happens to be collinear must not cost the line it extends. (Ordered by root, so
-    // the same image gives the same candidates in the same order.)
-    let mut joined: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = Default::default();
-    for (i, _) in &pieces {
-        let entry = joined.entry(find(&mut parent, *i)).or_default();
-        entry.0 += 1;
-        entry.1.extend(&groups[*i]);
-    }
-    groups.extend(
-        joined
-            .into_values()
-            .filter(|(n, _)| *n > 1)
-            .map(|(_, members)| members),
-    );
+    groups.extend(extra);
     groups
 }
 
