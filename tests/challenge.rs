@@ -87,8 +87,9 @@ fn the_reader_keeps_its_floors_on_the_synthetic_challenge_set() {
     );
 }
 
-// Measured on the 160-page CI set with the committed model: 118/150 exact (79%), OCR-B
-// 49/60 (82%), no overprint 54/60 (90%).
-const FLOOR_ALL: f64 = 0.74;
-const FLOOR_OCRB: f64 = 0.75;
+// Measured on the 160-page CI set with the committed model and reader (commit e783fbd):
+// 123/150 exact (82%), OCR-B 52/60 (87%), no overprint 54/60 (90%); before it 118/150,
+// 49/60, 54/60.
+const FLOOR_ALL: f64 = 0.78;
+const FLOOR_OCRB: f64 = 0.80;
 const FLOOR_CLEAN_PRINT: f64 = 0.82;

@@ -97,6 +97,16 @@ pub fn work_sides((w, h): (u32, u32)) -> Vec<u32> {
     vec![usual, fine]
 }
 
+/// The looks a read takes at an image of `(w, h)` pixels until one settles it, in order:
+/// each of [`work_sides`] with the usual threshold window, then the usual side with the
+/// wide one ([`Window::Wide`]). Images read at the first look (most) cost no more.
+pub fn looks(dims: (u32, u32)) -> Vec<(u32, Window)> {
+    let sides = work_sides(dims);
+    let mut out: Vec<(u32, Window)> = sides.iter().map(|&s| (s, Window::Usual)).collect();
+    out.push((sides[0], Window::Wide));
+    out
+}
+
 /// The widest gap between neighbouring glyphs of one line, in the taller glyph's heights.
 /// A filler `<` is about 0.55 of a capital's height, so in a wide-pitch face (pitch 1.6
 /// capitals) two fillers stand about 1.8 of their own heights apart; OCR-B's stand about
@@ -112,6 +122,37 @@ pub fn find_mrz_candidates(gray: &GrayImage) -> Vec<Candidate> {
 /// Finds MRZ candidates with the image's long side scaled to `target` pixels (see
 /// [`work_sides`]), best first; line geometry in the image's own pixels.
 pub fn find_mrz_candidates_at(gray: &GrayImage, target: u32) -> Vec<Candidate> {
+    find_mrz_candidates_with(gray, target, Window::Usual)
+}
+
+/// The neighbourhood the ink threshold compares each pixel with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// About 1/110 of the working long side in radius: a few character strokes wide at
+    /// most MRZ sizes; paper texture and guilloches stay out.
+    Usual,
+    /// About 1/60: wide enough to hold whole characters where the usual window sees only
+    /// their cores, as on small soft images enlarged to the working size (MRZ characters
+    /// of 5 to 7 pixels, blurred: their strokes fill a usual window and fall apart into
+    /// dots), and dark enough a mean that a busy guilloche under the MRZ stays paper.
+    /// Measured with the usual look first and this one last (1/40 and 1/60 tried; 1/60
+    /// kept): ../shared/data/real rotated 61 -> 67/70, synthetic challenge 341 -> 346/450,
+    /// the rest unchanged.
+    Wide,
+}
+
+impl Window {
+    /// The threshold window's radius at working long side `target`.
+    fn radius(self, target: u32) -> u32 {
+        match self {
+            Window::Usual => (target / 110).max(4),
+            Window::Wide => (target / 60).max(6),
+        }
+    }
+}
+
+/// As [`find_mrz_candidates_at`], thresholding ink over the given window.
+pub fn find_mrz_candidates_with(gray: &GrayImage, target: u32, window: Window) -> Vec<Candidate> {
     let (w, h) = gray.dimensions();
     let long = w.max(h);
     if long < 16 {
@@ -127,9 +168,8 @@ pub fn find_mrz_candidates_at(gray: &GrayImage, target: u32) -> Vec<Candidate> {
         work = geom::resize(gray, nw, nh);
         &work
     };
-    // Window radius ~1/100 of the long side: a few character strokes wide at every MRZ
-    // size in the evaluation set; the offset keeps paper texture and guilloches out.
-    let mask = geom::threshold_dark(work_ref, (target / 110).max(4), 14);
+    // The offset keeps paper texture and guilloches out (see [`Window`] for the radius).
+    let mask = geom::threshold_dark(work_ref, window.radius(target), 14);
     let comps = geom::components(&mask, work_ref.width() as usize, work_ref.height() as usize);
     let comps: Vec<Component> = comps
         .into_iter()
@@ -440,6 +480,14 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
 /// run 3, and 335 -> 336 with run 4; ../shared/data/real unchanged either way).
 const JOIN_GAP: f32 = 8.0;
 
+/// The pieces of a line are also joined across gaps up to this many character heights: a
+/// pen stroke that loops through both lines of an MRZ merges them into one component over
+/// 15 to 20 glyphs. Measured on the synthetic challenge set (`training/challenge.py`, 480
+/// pages, seed 20261206) with joins at 8 alone, and at 8 and 16: 346 -> 351/450 (pen
+/// strokes 21 -> 26/54); at 8 and 24: 353, but a rotated ../shared/data/real page on a
+/// busy guilloche lost its MRZ among the extra collinear candidates (rotate 67 -> 66).
+const WIDE_JOIN_GAP: f32 = 16.0;
+
 /// Adds the chains that continue each other along one axis across a gap joined (see
 /// [`JOIN_GAP`]): pieces of three glyphs or more whose heights agree within a factor 1.6, whose directions
 /// agree within 3 degrees, and each of whose centre lies within 0.35 character heights of
@@ -479,7 +527,7 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
             h,
         })
     };
-    let joins = |a: &Piece, b: &Piece| -> bool {
+    let joins = |a: &Piece, b: &Piece, limit: f32| -> bool {
         if a.h > 1.6 * b.h || b.h > 1.6 * a.h {
             return false;
         }
@@ -498,7 +546,7 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
         let (e0, e1) = (t + same_way * b.u0, t + same_way * b.u1);
         let (b0, b1) = (e0.min(e1), e0.max(e1));
         let gap = (b0 - a.u1).max(a.u0 - b1);
-        gap <= JOIN_GAP * h
+        gap <= limit * h
     };
     // (group index, piece) for the groups long enough to have an axis.
     let pieces: Vec<(usize, Piece)> = groups
@@ -506,30 +554,39 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
         .enumerate()
         .filter_map(|(i, g)| Some((i, piece(g)?)))
         .collect();
-    let mut parent: Vec<usize> = (0..groups.len()).collect();
-    for (k, (i, a)) in pieces.iter().enumerate() {
-        for (j, b) in &pieces[k + 1..] {
-            if joins(a, b) {
-                let (ra, rb) = (find(&mut parent, *i), find(&mut parent, *j));
-                parent[ra.max(rb)] = ra.min(rb);
+    // The joined lines come as well as their pieces, not instead: a join across text that
+    // only happens to be collinear must not cost the line it extends. The joins over the
+    // wide gap come as well as the narrow ones (not instead) for the same reason: a wider
+    // join can add a collinear piece of background to an MRZ line that the narrow join
+    // had whole. (Ordered by gap, then root, so the same image gives the same candidates
+    // in the same order.)
+    let mut seen: std::collections::BTreeSet<Vec<usize>> = Default::default();
+    let mut extra = Vec::new();
+    for limit in [JOIN_GAP, WIDE_JOIN_GAP] {
+        let mut parent: Vec<usize> = (0..groups.len()).collect();
+        for (k, (i, a)) in pieces.iter().enumerate() {
+            for (j, b) in &pieces[k + 1..] {
+                if joins(a, b, limit) {
+                    let (ra, rb) = (find(&mut parent, *i), find(&mut parent, *j));
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+        let mut joined: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, _) in &pieces {
+            joined.entry(find(&mut parent, *i)).or_default().push(*i);
+        }
+        for ids in joined.into_values() {
+            if ids.len() > 1 && seen.insert(ids.clone()) {
+                extra.push(
+                    ids.iter()
+                        .flat_map(|&i| groups[i].iter().copied())
+                        .collect(),
+                );
             }
         }
     }
-    // The joined lines come as well as their pieces, not instead: a join across text that
-    // only happens to be collinear must not cost the line it extends. (Ordered by root, so
-    // the same image gives the same candidates in the same order.)
-    let mut joined: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = Default::default();
-    for (i, _) in &pieces {
-        let entry = joined.entry(find(&mut parent, *i)).or_default();
-        entry.0 += 1;
-        entry.1.extend(&groups[*i]);
-    }
-    groups.extend(
-        joined
-            .into_values()
-            .filter(|(n, _)| *n > 1)
-            .map(|(_, members)| members),
-    );
+    groups.extend(extra);
     groups
 }
 
@@ -617,7 +674,12 @@ fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
     let fits = |a: &LineGeom, b: &LineGeom| -> bool {
         let h = a.char_h.max(b.char_h);
         let gap = across(b) - across(a);
-        if gap < 1.1 * h || gap > 3.2 * h {
+        // Heights come from axis-aligned boxes, which a tilted glyph (about 0.75 as wide
+        // as tall) overstates by a factor |cos| + 0.75 |sin| of the tilt (1.22 at 25
+        // degrees): the lower bound is for the true height. Lines 1.5 heights apart (TD1,
+        // French ID) fell under 1.1 measured heights at such tilts.
+        let inflation = a.dx.abs() + 0.75 * a.dy.abs();
+        if gap < 1.1 * h / inflation.max(1.0) || gap > 3.2 * h {
             return false;
         }
         if a.char_h > 1.6 * b.char_h || b.char_h > 1.6 * a.char_h {

@@ -107,8 +107,9 @@ impl Reader {
     }
 
     /// Reads a decoded grayscale image (as displayed): the candidate blocks the detector
-    /// finds at its working scale, and when none gives a settled MRZ on an image larger
-    /// than that scale, the blocks found at a finer one (small print on a large photo).
+    /// finds at its working scale, and when none gives a settled MRZ, the blocks found at
+    /// a finer one (small print on a large photo), then with a wider threshold window
+    /// (see [`detect::looks`]).
     pub fn read_gray(
         &self,
         gray: &image::GrayImage,
@@ -119,9 +120,9 @@ impl Reader {
         let mut detect_ms = 0.0;
         let mut best: Option<(f32, Reading)> = None;
         let mut saw_text = false;
-        'scales: for work_side in detect::work_sides(gray.dimensions()) {
+        'scales: for (work_side, window) in detect::looks(gray.dimensions()) {
             let t = std::time::Instant::now();
-            let blocks = candidate_blocks(gray, opts, work_side);
+            let blocks = candidate_blocks_with(gray, opts, work_side, window);
             detect_ms += t.elapsed().as_secs_f64() * 1e3;
             for block in blocks.iter().take(MAX_BLOCKS) {
                 let (variant, lines, mrz) = match self.read_block(gray, block, opts)? {
@@ -472,7 +473,17 @@ pub(super) fn candidate_blocks(
     opts: &ReadOptions,
     work_side: u32,
 ) -> Vec<Block> {
-    let mut blocks = detect::find_mrz_candidates_at(gray, work_side);
+    candidate_blocks_with(gray, opts, work_side, detect::Window::Usual)
+}
+
+/// As [`candidate_blocks`], with ink thresholded over `window`.
+pub(super) fn candidate_blocks_with(
+    gray: &image::GrayImage,
+    opts: &ReadOptions,
+    work_side: u32,
+    window: detect::Window,
+) -> Vec<Block> {
+    let mut blocks = detect::find_mrz_candidates_with(gray, work_side, window);
     if !opts.find_document {
         // "As it lies": text within 15 degrees of horizontal.
         blocks.retain(|b| b.lines[0].dx.abs() > 0.966);

@@ -572,6 +572,24 @@ mod tests {
     }
 
     #[test]
+    fn os_among_the_zeros_of_a_document_number_are_zeros() {
+        // Os at a weight-7 and a weight-3 position: every check digit passes either way.
+        let zeros = "X0000000<1UTO7408122F1204159<<<<<<<<<<<<<<08";
+        let mixed = "X000O0O0<1UTO7408122F1204159<<<<<<<<<<<<<<08";
+        let m = parse_read(&read(&[UTO_TD3[0], mixed])).unwrap();
+        assert_eq!(m.lines[1], zeros);
+        assert!(m.valid);
+        assert!(m.repairs.iter().all(|r| r.reason == RepairReason::ZeroRun));
+        assert_eq!(m.repairs.len(), 2);
+        // A run of mostly Os, or an O beside a single zero, stays as read.
+        let os = "XOOO0<<<<5UTO7408122F1204159<<<<<<<<<<<<<<00";
+        let m = parse_read(&read(&[UTO_TD3[0], os])).unwrap();
+        assert_eq!(m.fields.document_number, "XOOO0");
+        let m = parse_read(&read(&[UTO_TD3[0], UTO_TD3[1]])).unwrap();
+        assert!(m.repairs.is_empty());
+    }
+
+    #[test]
     fn a_lone_letter_in_trailing_fillers_is_a_filler() {
         let lines = read(&["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<K<<<<<<<", UTO_TD3[1]]);
         let m = parse_read(&lines).unwrap();

@@ -174,6 +174,8 @@ pub enum RepairReason {
     CheckDigit,
     /// The state code as read names no state; the change makes it one.
     CountryCode,
+    /// A letter O among zeros of a document number, read as the zero it stands among.
+    ZeroRun,
 }
 
 /// Why lines could not be parsed at all.
