@@ -230,6 +230,40 @@ fn homography(from: &[[f32; 2]; 4], to: &[[f32; 2]; 4]) -> [f32; 8] {
     h
 }
 
+/// Paints white over the part of a page below `from` (0 = its top edge, 1 = its bottom
+/// edge; `quad` is the page's corners: top-left, top-right, bottom-right, bottom-left),
+/// running 5% past the page's sides and bottom: the MRZ of a passport page is gone,
+/// the rest of the page left as it was.
+pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
+    let lerp =
+        |p: [f32; 2], q: [f32; 2], t: f32| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
+    let (tl, tr, br, bl) = (quad[0], quad[1], quad[2], quad[3]);
+    // The band's corners, pushed out sideways by 5% of the page's width.
+    let widen = |l: [f32; 2], r: [f32; 2]| (lerp(r, l, 1.05), lerp(l, r, 1.05));
+    let (a, b) = widen(lerp(tl, bl, from), lerp(tr, br, from));
+    let (d, c) = widen(lerp(tl, bl, 1.05), lerp(tr, br, 1.05));
+    let poly = [a, b, c, d];
+    let inside = |x: f32, y: f32| {
+        let mut sign = 0.0f32;
+        for i in 0..4 {
+            let (p, q) = (poly[i], poly[(i + 1) % 4]);
+            let cross = (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]);
+            if cross != 0.0 {
+                if sign != 0.0 && cross.signum() != sign {
+                    return false;
+                }
+                sign = cross.signum();
+            }
+        }
+        true
+    };
+    for (x, y, px) in img.enumerate_pixels_mut() {
+        if inside(x as f32 + 0.5, y as f32 + 0.5) {
+            *px = Rgb([255, 255, 255]);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,41 +292,5 @@ mod tests {
             assert_eq!(t.apply(&img), t.apply(&img), "{name}");
         }
         assert!(Transform::for_image("swirl", 0).is_none());
-    }
-}
-
-/// Paints white over the part of a page below `from` (0 = its top edge, 1 = its bottom
-/// edge; `quad` is the page's corners: top-left, top-right, bottom-right, bottom-left),
-/// running 5% past the page's sides and bottom: the MRZ of a passport page is gone,
-/// the rest of the page left as it was.
-pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
-    let lerp =
-        |p: [f32; 2], q: [f32; 2], t: f32| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
-    let (tl, tr, br, bl) = (quad[0], quad[1], quad[2], quad[3]);
-    // The band's corners, pushed out sideways by 5% of the page's width.
-    let widen = |l: [f32; 2], r: [f32; 2]| (lerp(r, l, 1.05), lerp(l, r, 1.05));
-    let (a, b) = widen(lerp(tl, bl, from), lerp(tr, br, from));
-    let (d, c) = widen(lerp(tl, bl, 1.05), lerp(tr, br, 1.05));
-    let poly = [a, b, c, d];
-    let inside = |x: f32, y: f32| {
-        let mut sign = 0.0f32;
-        for i in 0..4 {
-            let (p, q) = (poly[i], poly[(i + 1) % 4]);
-            let cross = (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]);
-            if cross != 0.0 {
-                if sign != 0.0 && cross.signum() != sign {
-                    return false;
-                }
-                sign = cross.signum();
-            }
-        }
-        true
-    };
-    let (w, h) = img.dimensions();
-    for (x, y, px) in img.enumerate_pixels_mut() {
-        let _ = (w, h);
-        if inside(x as f32 + 0.5, y as f32 + 0.5) {
-            *px = Rgb([255, 255, 255]);
-        }
     }
 }
