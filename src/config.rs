@@ -98,6 +98,9 @@ pub struct SignzyConfig {
     /// `PV_SIGNZY_UPLOADS_NEED_TOKEN`: uploads need a login token (open by default, as
     /// Signzy's persist service is).
     pub uploads_need_token: bool,
+    /// `PV_SIGNZY_MAX_SESSIONS_PER_USER`: live login sessions per account at most; a
+    /// login past it ends that account's oldest session.
+    pub max_sessions_per_user: usize,
 }
 
 /// Where files, identities, patrons and sessions are kept (the `storage` module).
@@ -147,6 +150,7 @@ impl fmt::Debug for SignzyConfig {
             .field("identity_ttl_secs", &self.identity_ttl_secs)
             .field("max_file_ttl_secs", &self.max_file_ttl_secs)
             .field("uploads_need_token", &self.uploads_need_token)
+            .field("max_sessions_per_user", &self.max_sessions_per_user)
             .finish()
     }
 }
@@ -311,6 +315,9 @@ impl Config {
         }
         if let Some(v) = env("PV_SIGNZY_MAX_FILE_TTL_SECS") {
             self.signzy.max_file_ttl_secs = parsed("PV_SIGNZY_MAX_FILE_TTL_SECS", &v)?;
+        }
+        if let Some(v) = env("PV_SIGNZY_MAX_SESSIONS_PER_USER") {
+            self.signzy.max_sessions_per_user = parsed("PV_SIGNZY_MAX_SESSIONS_PER_USER", &v)?;
         }
         if let Some(v) = env("PV_SIGNZY_UPLOADS_NEED_TOKEN") {
             self.signzy.uploads_need_token = parsed("PV_SIGNZY_UPLOADS_NEED_TOKEN", &v)?;

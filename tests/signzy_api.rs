@@ -929,3 +929,31 @@ async fn a_full_store_answers_507_before_storing_or_reading_anything() {
     .await;
     assert_eq!(a.status, StatusCode::INSUFFICIENT_STORAGE, "{:?}", a.json());
 }
+
+#[tokio::test]
+async fn logins_past_the_session_cap_end_the_oldest_session() {
+    let mut c = config(&[]);
+    c.signzy.max_sessions_per_user = 2;
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    let mut tokens = Vec::new();
+    let mut patron = String::new();
+    for _ in 0..3 {
+        let l = login(&app, "alice", "alice-pw").await.json();
+        tokens.push(l["id"].as_str().unwrap().to_string());
+        patron = l["userId"].as_str().unwrap().to_string();
+    }
+    let path = format!("/api/v2/patrons/{patron}/identities");
+    let body = json!({"type": "passport"});
+    let status = |t: &str| {
+        let req = post_json(&path, &body, Some(t));
+        let app = app.clone();
+        async move { send(&app, req).await.status }
+    };
+    assert_eq!(
+        status(&tokens[0]).await,
+        StatusCode::UNAUTHORIZED,
+        "the oldest ended"
+    );
+    assert_eq!(status(&tokens[1]).await, StatusCode::OK);
+    assert_eq!(status(&tokens[2]).await, StatusCode::OK);
+}

@@ -26,31 +26,59 @@ struct Session {
 #[derive(Debug, Serialize, Deserialize)]
 struct Patron {
     user_id: String,
+    /// The patron's sessions: token and expiry (Unix ms), oldest first.
+    #[serde(default)]
+    sessions: Vec<(String, u64)>,
 }
 
-/// The stored patronId of `username`, made on first use.
-async fn patron_id(storage: &Storage, username: &str) -> Result<String, SignzyError> {
+/// The stored patron of `username` and its key, made on first use.
+async fn patron(storage: &Storage, username: &str) -> Result<(Key, Patron), SignzyError> {
     let hex: String = username.bytes().map(|b| format!("{b:02x}")).collect();
     // Usernames longer than a key allows are refused at login (64 bytes, 128 hex digits).
     let key = Key::new(Kind::Patrons, &hex).ok_or(SignzyError::LoginFailed)?;
     if let Some(p) = storage.get_json::<Patron>(&key).await? {
-        return Ok(p.user_id);
+        return Ok((key, p));
     }
     let made = Patron {
         user_id: ids::object_id(),
+        sessions: Vec::new(),
     };
     if storage
         .put_json(&key, &made, None, Write::CreateOnly)
         .await?
     {
-        return Ok(made.user_id);
+        return Ok((key, made));
     }
     // Another replica made it first: use theirs.
+    let theirs = storage.get_json::<Patron>(&key).await?;
+    Ok((key, theirs.ok_or(SignzyError::StorageUnavailable)?))
+}
+
+/// Records a new session on its patron, keeping at most `max` live ones: expired entries
+/// go first, then the oldest sessions are ended. (Two replicas logging the same user in
+/// at the same moment may each miss the other's entry; such a session still ends at its
+/// expiry.)
+async fn track_session(
+    storage: &Storage,
+    key: &Key,
+    mut patron: Patron,
+    token: String,
+    expires: u64,
+    max: usize,
+) -> Result<(), SignzyError> {
+    let now = crate::clock::now_ms();
+    patron.sessions.retain(|(_, e)| *e > now);
+    patron.sessions.push((token, expires));
+    let excess = patron.sessions.len().saturating_sub(max.max(1));
+    for (old, _) in patron.sessions.drain(..excess) {
+        if let Some(k) = Key::new(Kind::Sessions, &old) {
+            storage.delete(&k).await?;
+        }
+    }
     storage
-        .get_json::<Patron>(&key)
-        .await?
-        .map(|p| p.user_id)
-        .ok_or(SignzyError::StorageUnavailable)
+        .put_json(key, &patron, None, Write::Overwrite)
+        .await?;
+    Ok(())
 }
 
 pub async fn login(
@@ -70,20 +98,24 @@ pub async fn login(
         return Err(SignzyError::LoginFailed);
     }
     let storage = &ctx.app.storage;
-    let patron_id = patron_id(storage, &username).await?;
+    let (patron_key, patron) = patron(storage, &username).await?;
+    let patron_id = patron.user_id.clone();
     let token = ids::random_string(64, ALNUM);
     let key = Key::new(Kind::Sessions, &token).expect("tokens are valid keys");
     let now = crate::clock::now_ms();
+    let expires = expires_in(ctx.sz.token_ttl);
     storage
         .put_json(
             &key,
             &Session {
                 patron_id: patron_id.clone(),
             },
-            Some(expires_in(ctx.sz.token_ttl)),
+            Some(expires),
             Write::Overwrite,
         )
         .await?;
+    let max = ctx.sz.max_sessions_per_user;
+    track_session(storage, &patron_key, patron, token.clone(), expires, max).await?;
     tracing::info!("patron logged in");
     Ok(Answer(LoginResponse {
         id: token,

@@ -55,6 +55,7 @@ pub struct Signzy {
     identity_ttl: Duration,
     max_file_ttl: Duration,
     uploads_need_token: bool,
+    max_sessions_per_user: usize,
 }
 
 /// What the Signzy handlers share: the service's state and the Signzy settings.
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         identity_ttl: Duration::from_secs(cfg.signzy.identity_ttl_secs),
         max_file_ttl: Duration::from_secs(cfg.signzy.max_file_ttl_secs),
         uploads_need_token: cfg.signzy.uploads_need_token,
+        max_sessions_per_user: cfg.signzy.max_sessions_per_user,
     });
     let upload_limit = cfg.server.max_upload_bytes.max(MAX_INPUT_BYTES * 2);
     let timeout = state.request_timeout();
