@@ -164,6 +164,24 @@ impl FromRequest<AppState> for Upload {
     }
 }
 
+/// Reads and drops up to `limit` bytes of a refused request's body, for at most 2 s, so
+/// that a client still sending gets the answer rather than a reset connection (nothing
+/// is kept: the refusal costs bandwidth, not memory).
+async fn discard_body(req: Request, limit: usize) {
+    use http_body_util::BodyExt;
+    let mut body = req.into_body();
+    let mut seen = 0usize;
+    let drain = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len());
+            if seen > limit {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+}
+
 /// Parses a boolean query parameter; absent means `default`.
 fn flag(uri: &Uri, name: &str, default: bool) -> Result<bool, NativeError> {
     match query_param(uri, name).as_deref() {
@@ -183,6 +201,7 @@ async fn read(State(state): State<AppState>, req: Request) -> Result<Response, N
         .map(str::to_owned)
         .or_else(|| query_param(&uri, "key"));
     if !key.is_some_and(|k| key_allowed(&state.config.kredibel.api_keys, &k)) {
+        discard_body(req, state.config.server.max_upload_bytes).await;
         return Err(NativeError::Unauthorized);
     }
     let Upload { name, bytes } = Upload::from_request(req, &state).await?;
