@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the committed Postman collection with newman (npm) against a service started from
+# Runs the committed Postman collection with newman (npm), then validates real answers
+# against openapi/openapi.json (scripts/openapi_check.py), against a service started from
 # the build that `cargo test` made, on its own port and storage. Exits non-zero on any
-# failed request or assertion.
+# failed request, assertion or answer that does not match the document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NODE_DIR=target/ci-node
@@ -21,3 +22,4 @@ done
 "$NODE_DIR/node_modules/.bin/newman" run postman/passport-vision.postman_collection.json \
   -e postman/local.postman_environment.json --env-var "baseUrl=http://127.0.0.1:$PORT" \
   --working-dir . --reporters cli
+python3 scripts/openapi_check.py "http://127.0.0.1:$PORT" pv-dev-kredibel-key pv-dev pv-dev-password

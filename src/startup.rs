@@ -47,6 +47,7 @@ pub const ROUTES: &[&str] = &[
     "/healthz",
     "/readyz",
     "/metrics",
+    "/openapi.json",
     "/v1/read",
     "/v1/ocr/id/passport",
     "/api/v2/patrons/login",

@@ -115,13 +115,23 @@ impl FromRef<AppState> for Arc<Pool> {
 }
 
 /// The health routes: `GET /healthz` (the process answers) and `GET /readyz` (503 while
-/// shutting down), with the pool's size and free slots.
+/// shutting down), with the pool's size and free slots; `GET /metrics` and
+/// `GET /openapi.json`.
 pub fn health_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
+        .route("/openapi.json", get(openapi))
         .with_state(state)
+}
+
+/// The OpenAPI 3.1 description of every route (`openapi/openapi.json`, written by
+/// `scripts/openapi.py`), compiled in.
+pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 /// The route template a path matches among `routes` (`{name}` matches one segment), for

@@ -1,0 +1,42 @@
+//! The OpenAPI document (`openapi/openapi.json`, served at `/openapi.json`) against the
+//! router: every route the service serves is described, and nothing else.
+//! `scripts/openapi_check.py` validates real answers against its schemas in CI.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::Request;
+use http_body_util::BodyExt;
+use passport_vision::startup::{self, ROUTES};
+use tower::ServiceExt;
+
+#[test]
+fn every_route_is_in_the_document_and_every_path_is_a_route() {
+    let doc: serde_json::Value = serde_json::from_str(passport_vision::server::OPENAPI).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: BTreeSet<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let routes: BTreeSet<&str> = ROUTES.iter().copied().collect();
+    assert_eq!(paths, routes);
+}
+
+#[tokio::test]
+async fn the_document_is_served() {
+    let mut c = passport_vision::config::Config::default();
+    c.storage.url = common::temp_storage_url("openapi");
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    let res = app
+        .oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let served: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(served["info"]["title"], "passport-vision");
+}
