@@ -106,6 +106,21 @@ pub struct Truth {
     pub factors: std::collections::BTreeMap<String, String>,
 }
 
+impl Truth {
+    /// The centre of the true face box in displayed pixels (mapped through the EXIF
+    /// orientation), None for images without a portrait.
+    pub fn face_centre(&self) -> Option<(f32, f32)> {
+        let [x, y, w, h] = self.face_box_xywh_stored_pixels?;
+        Some(vision::face::stored_to_displayed(
+            x + w / 2.0,
+            y + h / 2.0,
+            self.image_width,
+            self.image_height,
+            self.exif_orientation.unwrap_or(1),
+        ))
+    }
+}
+
 /// Loads a ground-truth file: its records, and the folder their `file` paths are
 /// relative to.
 pub fn load_ground_truth(gt_path: &Path) -> anyhow::Result<(PathBuf, Vec<Truth>)> {
@@ -208,17 +223,9 @@ pub fn cmd_eval(
             // Images with a portrait found and the others (which run every fallback)
             // apart, as in `bench`.
             face_times[usize::from(got.is_none())].push(t.elapsed().as_secs_f64() * 1000.0);
-            match (r.face_box_xywh_stored_pixels, got) {
-                (Some([x, y, w, h]), got) => {
+            match (r.face_centre(), got) {
+                (Some((cx, cy)), got) => {
                     face_total += 1;
-                    // The truth's centre, mapped from stored to displayed pixels.
-                    let (cx, cy) = vision::face::stored_to_displayed(
-                        x + w / 2.0,
-                        y + h / 2.0,
-                        r.image_width,
-                        r.image_height,
-                        r.exif_orientation.unwrap_or(1),
-                    );
                     let hit = got.is_some_and(|[gx, gy, gw, gh]| {
                         cx >= gx && cx <= gx + gw && cy >= gy && cy <= gy + gh
                     });
@@ -378,7 +385,7 @@ fn eval_covered_mrz(
     let (mut total, mut hits, mut still_read) = (0, 0, 0);
     let mut misses = Vec::new();
     for r in &records {
-        let Some([x, y, w, h]) = r.face_box_xywh_stored_pixels else {
+        let Some((cx, cy)) = r.face_centre() else {
             continue;
         };
         let bytes = std::fs::read(root.join(&r.file))?;
@@ -398,13 +405,6 @@ fn eval_covered_mrz(
             .find_portrait(faces, &covered, &opts)?
             .portrait
             .map(|p| p.face);
-        let (cx, cy) = vision::face::stored_to_displayed(
-            x + w / 2.0,
-            y + h / 2.0,
-            r.image_width,
-            r.image_height,
-            r.exif_orientation.unwrap_or(1),
-        );
         let hit = found.is_some_and(|f| f.contains(cx, cy));
         hits += u32::from(hit);
         if !hit {

@@ -12,6 +12,11 @@ pub fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Unix milliseconds `d` from now (an expiry).
+pub fn ms_from_now(d: std::time::Duration) -> u64 {
+    now_ms().saturating_add(d.as_millis() as u64)
+}
+
 /// Today's date by the system clock (UTC).
 pub fn today() -> CalendarDate {
     CalendarDate::from_unix_days((now_ms() / 86_400_000) as i64)

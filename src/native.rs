@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::report;
 use crate::server::auth::{bearer_token, key_allowed, query_param};
 use crate::server::pool::PoolError;
-use crate::server::{set_retry_after, AppState};
+use crate::server::{content_type_is, set_retry_after, AppState};
 use crate::vision::ReadOptions;
 
 /// The router of `POST /v1/read`, with its body limit and time limit.
@@ -113,15 +113,7 @@ impl FromRequest<AppState> for Upload {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let limit = state.config.server.max_upload_bytes;
-        let is_multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("multipart/form-data")
-            });
+        let is_multipart = content_type_is(req.headers(), "multipart/form-data");
         let too_large = |status: StatusCode| status == StatusCode::PAYLOAD_TOO_LARGE;
         if !is_multipart {
             let bytes = Bytes::from_request(req, state).await.map_err(|e| {

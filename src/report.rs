@@ -63,10 +63,7 @@ impl FileReport {
                     document: r.document,
                     face: None,
                     error: r.failure.map(|f| ErrorReport {
-                        kind: serde_json::to_value(f)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
+                        kind: f.kind().to_owned(),
                         message: f.message().to_owned(),
                     }),
                     elapsed_ms,

@@ -7,7 +7,7 @@
 
 mod common;
 
-use passport_vision::kredibel::request::{decode_image, PassportRequest};
+use passport_vision::kredibel::request::{decode_image, PassportRequest, FIELDS};
 use passport_vision::signzy::pdf;
 use passport_vision::vision::image_io;
 use passport_vision::vision::mrz::{self, check_digit, ReadLine};
@@ -46,30 +46,14 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<f64>()
             .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         ".{0,40}".prop_map(Value::String),
-        prop::sample::select(vec![
-            "image",
-            "cardDetect",
-            "passCardDetect",
-            "flipImage",
-            "checkFlipImage",
-            "key"
-        ])
-        .prop_map(|s| Value::String(s.to_string())),
+        prop::sample::select(FIELDS.to_vec()).prop_map(|s| Value::String(s.to_string())),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::vec(
                 (
-                    prop::sample::select(vec![
-                        "image",
-                        "cardDetect",
-                        "passCardDetect",
-                        "flipImage",
-                        "checkFlipImage",
-                        "key",
-                        "other"
-                    ]),
+                    prop::sample::select([&FIELDS[..], &["other"]].concat()),
                     inner
                 ),
                 0..6

@@ -61,10 +61,7 @@ pub fn request(route: &'static str, status: u16, elapsed: Duration) {
 pub fn read(api: &'static str, reading: &Reading) {
     let outcome = match (&reading.mrz, reading.failure) {
         (Some(_), _) => "read".to_string(),
-        (None, Some(f)) => serde_json::to_value(f)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "failed".into()),
+        (None, Some(f)) => f.kind().to_string(),
         (None, None) => "none".into(),
     };
     let format = reading

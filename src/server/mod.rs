@@ -152,6 +152,15 @@ pub fn route_of(routes: &[&'static str], path: &str) -> &'static str {
         .unwrap_or("unmatched")
 }
 
+/// Whether the request's `Content-Type` is `media_type` (given in lower case), parameters
+/// aside.
+pub fn content_type_is(headers: &axum::http::HeaderMap, media_type: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with(media_type))
+}
+
 /// Adds `Retry-After: secs` to a busy answer: every API's 503 for a full pool carries it.
 pub fn set_retry_after(res: &mut Response, secs: u64) {
     res.headers_mut()

@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use serde::{Deserialize, Serialize};
 
 use super::wire::{Answer, Body, LoginRequest, LoginResponse};
-use super::{expires_in, Ctx, SignzyError};
+use super::{Ctx, SignzyError};
 use crate::ids::{self, ALNUM};
 use crate::server::auth::{constant_time_eq, query_param};
 use crate::storage::{Key, Kind, Storage, Write};
@@ -103,7 +103,7 @@ pub async fn login(
     let token = ids::random_string(64, ALNUM);
     let key = Key::new(Kind::Sessions, &token).expect("tokens are valid keys");
     let now = crate::clock::now_ms();
-    let expires = expires_in(ctx.sz.token_ttl);
+    let expires = crate::clock::ms_from_now(ctx.sz.token_ttl);
     storage
         .put_json(
             &key,

@@ -10,6 +10,7 @@ use base64::Engine;
 
 use super::wire::{Answer, Base64Upload, Body, FileInfo, UploadResponse};
 use super::{Ctx, SignzyError};
+use crate::server::content_type_is;
 use crate::storage::files;
 
 /// The refusal of a type the store does not keep.
@@ -147,12 +148,7 @@ pub async fn upload_form(
     uri: Uri,
     req: Request,
 ) -> Result<Answer<UploadResponse>, SignzyError> {
-    let ctype = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let fields: Vec<Field> = if ctype.starts_with("multipart/form-data") {
+    let fields: Vec<Field> = if content_type_is(&headers, "multipart/form-data") {
         let mp = Multipart::from_request(req, &())
             .await
             .map_err(|_| SignzyError::BadRequest("the multipart body cannot be read".into()))?;

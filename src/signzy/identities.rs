@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, Uri};
 use serde::{Deserialize, Serialize};
 
 use super::wire::{Answer, Body, IdentityRequest, IdentityResponse};
-use super::{auth, expires_in, Ctx, SignzyError};
+use super::{auth, Ctx, SignzyError};
 use crate::ids::{self, LOWER_ALNUM};
 use crate::server::auth::constant_time_eq;
 use crate::storage::{Key, Kind, Storage, Write};
@@ -67,7 +67,7 @@ pub async fn create(
         .put_json(
             &key,
             &identity,
-            Some(expires_in(ctx.sz.identity_ttl)),
+            Some(crate::clock::ms_from_now(ctx.sz.identity_ttl)),
             Write::Overwrite,
         )
         .await?;

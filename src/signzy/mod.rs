@@ -154,8 +154,3 @@ impl From<StorageError> for SignzyError {
         }
     }
 }
-
-/// Unix milliseconds `ttl` from now.
-fn expires_in(ttl: Duration) -> u64 {
-    crate::clock::now_ms().saturating_add(ttl.as_millis() as u64)
-}

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::result::PassportResult;
 use super::SignzyError;
+use crate::server::content_type_is;
 
 /// A request body of type `T`: JSON, or `application/x-www-form-urlencoded` fields.
 /// Malformed JSON is 400 `SyntaxError` as LoopBack answers; well-formed JSON of the wrong
@@ -22,15 +23,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = SignzyError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("application/x-www-form-urlencoded")
-            });
+        let form = content_type_is(req.headers(), "application/x-www-form-urlencoded");
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 SignzyError::TooLarge

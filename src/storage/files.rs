@@ -91,7 +91,7 @@ pub async fn save(
     body.push(b'\n');
     body.extend_from_slice(bytes);
     let key = Key::new(Kind::Files, &name).expect("hex names are valid keys");
-    let expires = ttl.map(|t| super::now_ms().saturating_add(t.as_millis() as u64));
+    let expires = ttl.map(crate::clock::ms_from_now);
     storage.put(&key, &body, expires, Write::Overwrite).await?;
     Ok(StoredFile {
         id,

@@ -351,7 +351,10 @@ impl Storage {
             Err(e) => return Err(self.backend(e)),
         };
         let (header, body) = self.unframe(key, frame)?;
-        if header.expires_at_ms.is_some_and(|t| now_ms() >= t) {
+        if header
+            .expires_at_ms
+            .is_some_and(|t| crate::clock::now_ms() >= t)
+        {
             self.delete(key).await?;
             return Ok(None);
         }
@@ -456,14 +459,10 @@ fn slot_of(ms: u64) -> u64 {
     ms.div_ceil(SLOT_MS)
 }
 
-/// Now, in Unix milliseconds.
-pub fn now_ms() -> u64 {
-    crate::clock::now_ms()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::now_ms;
 
     fn temp_storage() -> (Storage, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("pv-storage-{}", uuid::Uuid::new_v4()));

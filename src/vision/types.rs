@@ -91,6 +91,14 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The snake_case name it serialises to (`text_not_found`, `parsing_failed`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Failure::TextNotFound => "text_not_found",
+            Failure::ParsingFailed => "parsing_failed",
+        }
+    }
+
     pub fn message(self) -> &'static str {
         match self {
             Failure::TextNotFound => "no machine-readable zone was found in the image",
