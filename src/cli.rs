@@ -396,6 +396,8 @@ fn eval_covered_mrz(
         };
         total += 1;
         let mut img = decoded.color.to_rgb8();
+        // The quad is in displayed pixels; the decoded image may be reduced.
+        let quad = quad.map(|corner| corner.map(|v| v / decoded.scale));
         crate::transform::cover_page_bottom(&mut img, &quad, 0.68);
         let covered = vision::image_io::decode(&encode_png(&img)?, opts.max_pixels)?;
         if reader.read_decoded(&covered, &opts)?.mrz.is_some() {

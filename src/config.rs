@@ -42,6 +42,10 @@ pub struct ServerConfig {
     pub queue_wait_ms: u64,
     /// `PV_MAX_QUEUE`: requests waiting for a reader at most; past it, 503 at once.
     pub max_queue: usize,
+    /// `PV_MAX_BODY_BYTES_IN_FLIGHT`: request bodies held at once, bytes, over all
+    /// requests (by `Content-Length`; a body without one counts as the largest allowed);
+    /// past it, 503 at once.
+    pub max_body_bytes_in_flight: usize,
     /// `PV_REQUEST_TIMEOUT_MS`: time limit of one request.
     pub request_timeout_ms: u64,
     /// `PV_MAX_PIXELS`: images with more pixels are refused before decoding.
@@ -257,6 +261,9 @@ impl Config {
         }
         if let Some(v) = env("PV_MAX_QUEUE") {
             s.max_queue = parsed("PV_MAX_QUEUE", &v)?;
+        }
+        if let Some(v) = env("PV_MAX_BODY_BYTES_IN_FLIGHT") {
+            s.max_body_bytes_in_flight = parsed("PV_MAX_BODY_BYTES_IN_FLIGHT", &v)?;
         }
         if let Some(v) = env("PV_QUEUE_WAIT_MS") {
             s.queue_wait_ms = parsed("PV_QUEUE_WAIT_MS", &v)?;

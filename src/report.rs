@@ -114,8 +114,8 @@ pub fn read_bytes(
         };
         let decoded = vision::image_io::decode(bytes, opts.max_pixels)?;
         decode_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let reading = reader.read_decoded(&decoded, opts)?;
-        face = vision::face::find_portrait(det, &decoded.color, &reading.document)?.map(
+        let (reading, portrait) = reader.read_with_portrait(det, &decoded, opts)?;
+        face = portrait.map(
             |p| json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score}),
         );
         Ok(reading)

@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::kredibel::KredibelError;
 use crate::models::Models;
 use crate::native::NativeError;
+use crate::server::budget::BodyBudget;
 use crate::server::{self, AppState};
 use crate::signzy::SignzyError;
 use crate::storage::Storage;
@@ -29,6 +30,7 @@ const SWEEP_EVERY: Duration = Duration::from_secs(15);
 /// Opens `storage.url`, checks that it can be written and read back, and builds the state.
 pub async fn state(config: Config, models: Models) -> anyhow::Result<AppState> {
     server::metrics::install();
+    server::pool::return_large_buffers();
     let storage = Storage::open(&config.storage.url)?.with_quota(config.storage.max_bytes);
     storage
         .check()
@@ -64,11 +66,21 @@ pub const ROUTES: &[&str] = &[
 /// The whole service over a state the caller keeps: health, `/v1/read`, Kredibel, Signzy.
 pub fn app(state: AppState) -> Router {
     let cors = server::cors(&state.config.server.cors_origins);
+    let cfg = &state.config;
+    let largest_body = cfg
+        .server
+        .max_upload_bytes
+        .max(crate::kredibel::request::body_limit(
+            cfg.kredibel.max_image_bytes,
+        ))
+        .max(crate::signzy::upload_limit(cfg));
+    let budget = BodyBudget::new(cfg.server.max_body_bytes_in_flight, largest_body);
     let router = server::health_router(state.clone())
         .merge(crate::native::router(state.clone()))
         .merge(crate::kredibel::router(state.clone()))
         .merge(crate::signzy::router(state))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(budget, body_budget))
         .layer(middleware::from_fn(header_limit))
         .layer(middleware::from_fn_with_state(
             ROUTES,
@@ -134,6 +146,23 @@ async fn header_limit(req: Request, next: Next) -> Response {
         Api::Kredibel => KredibelError::HeadersTooLarge(MAX_HEADER_BYTES).into_response(),
         Api::Native | Api::Other => NativeError::HeadersTooLarge(MAX_HEADER_BYTES).into_response(),
     }
+}
+
+/// Claims the request's body from the budget of bodies in flight before anything reads it
+/// ([`BodyBudget`]); past the budget, 503 + `Retry-After` in the API's shape at once.
+async fn body_budget(State(budget): State<BodyBudget>, req: Request, next: Next) -> Response {
+    let Ok(claim) = budget.claim(req.method(), req.headers()) else {
+        tracing::info!("request bodies in flight are over the budget");
+        let retry_after_secs = 1;
+        return match api_of(req.uri().path()) {
+            Api::Signzy => SignzyError::Busy { retry_after_secs }.into_response(),
+            Api::Kredibel => KredibelError::Busy { retry_after_secs }.into_response(),
+            Api::Native | Api::Other => NativeError::Busy { retry_after_secs }.into_response(),
+        };
+    };
+    let response = next.run(req).await;
+    drop(claim);
+    response
 }
 
 /// The whole service, as `main` serves it.

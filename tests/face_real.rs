@@ -140,11 +140,7 @@ fn the_crop_is_upright_on_turned_and_mirrored_pages() {
     let mut sizes = vec![];
     let mut upright_crop = None;
     for (name, img) in variants {
-        let decoded = image_io::Decoded {
-            gray: DynamicImage::ImageRgb8(img.clone()).to_luma8(),
-            color: DynamicImage::ImageRgb8(img),
-            exif_orientation: 1,
-        };
+        let decoded = image_io::from_pixels(DynamicImage::ImageRgb8(img));
         let search = common::reader()
             .find_portrait(detector(), &decoded, &Default::default())
             .unwrap();

@@ -431,3 +431,38 @@ async fn every_route_of_the_metric_labels_is_served() {
     s.stop.send(()).unwrap();
     s.task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn bodies_past_the_in_flight_budget_get_503_in_the_vendor_shape_until_one_is_answered() {
+    let s = start_with(|c| c.server.max_body_bytes_in_flight = 64 * 1024).await;
+    // A Kredibel request announcing 60 kB that sends only its head: its claim is held
+    // while its body is awaited.
+    let mut slow = TcpStream::connect(s.addr).unwrap();
+    slow.write_all(
+        format!(
+            "POST /v1/ocr/id/passport?key={KEY} HTTP/1.1\r\nHost: x\r\n\
+             Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{{\"image\":"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let body = json!({"username": "x", "password": "y".repeat(10_000)}).to_string();
+    let refused = http(s.addr, "POST", "/api/v2/patrons/login", &[], &body).await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert!(refused.head.contains("retry-after: 1"), "{}", refused.head);
+    let v: Value = serde_json::from_str(&refused.body).unwrap();
+    assert_eq!(v["error"]["code"], "SERVER_BUSY", "{v}");
+    let kredibel = http(s.addr, "POST", "/v1/ocr/id/passport", &[], &body).await;
+    assert_eq!(kredibel.status, 503);
+    let v: Value = serde_json::from_str(&kredibel.body).unwrap();
+    assert_eq!(v["errors"]["errorType"], "server_busy", "{v}");
+    // Requests without a body pass, and once the slow request is gone the budget is back.
+    assert_eq!(http(s.addr, "GET", "/healthz", &[], "").await.status, 200);
+    drop(slow);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let later = http(s.addr, "POST", "/api/v2/patrons/login", &[], &body).await;
+    assert_eq!(later.status, 401, "{}", later.body);
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}

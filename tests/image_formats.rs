@@ -170,3 +170,68 @@ fn a_16_bit_rgba_png_under_the_pixel_limit_but_over_the_memory_budget_is_refused
     let e = image_io::decode(&grey, 40_000_000).err().unwrap();
     assert!(matches!(e, VisionError::CorruptImage(_)), "{e:?}");
 }
+
+#[test]
+fn a_photo_over_the_work_size_is_read_reduced_and_answered_in_its_own_pixels() {
+    use passport_vision::vision::image_io;
+    // 6000 x 4224 (25 MP) is over WORK_MAX_PIXELS (16 MP): the reader works on it reduced
+    // by about 1.25 and must still answer where things are in the photo's own pixels.
+    let page = fixture("td3_passport_portrait.png");
+    let k = 6.0;
+    let big = page.resize_exact(6000, 4224, image::imageops::FilterType::Triangle);
+    let big_bytes = encoded(&big, ImageFormat::Jpeg);
+    let small_bytes = encoded(&page, ImageFormat::Png);
+    let models = common::models();
+    let opts = ReadOptions::default();
+    let (small_decoded, big_decoded) = (
+        image_io::decode(&small_bytes, opts.max_pixels).unwrap(),
+        image_io::decode(&big_bytes, opts.max_pixels).unwrap(),
+    );
+    assert_eq!(small_decoded.scale, 1.0);
+    assert!(
+        big_decoded.gray.width() as u64 * big_decoded.gray.height() as u64
+            <= image_io::WORK_MAX_PIXELS
+    );
+    assert!(
+        (big_decoded.scale - 1.25).abs() < 0.01,
+        "{}",
+        big_decoded.scale
+    );
+
+    let diagonal = (6000f32.powi(2) + 4224f32.powi(2)).sqrt();
+    let near = |a: [f32; 2], b: [f32; 2]| (a[0] - b[0]).hypot(a[1] - b[1]) < 0.01 * diagonal;
+    // The luma-first read and the full read with the portrait both answer in photo pixels.
+    let small = models.reader.read_bytes(&small_bytes, &opts).unwrap();
+    let big_read = models.reader.read_bytes(&big_bytes, &opts).unwrap();
+    let (full, portrait) = models
+        .reader
+        .read_with_portrait(&models.faces, &big_decoded, &opts)
+        .unwrap();
+    let (_, small_portrait) = models
+        .reader
+        .read_with_portrait(&models.faces, &small_decoded, &opts)
+        .unwrap();
+    let want_lines = small.mrz.as_ref().expect("the page reads").lines.clone();
+    let small_quad = small.document.quad.unwrap();
+    for reading in [&big_read, &full] {
+        assert_eq!(reading.mrz.as_ref().expect("an MRZ").lines, want_lines);
+        let quad = reading.document.quad.unwrap();
+        for (got, want) in quad.iter().zip(small_quad) {
+            assert!(
+                near(*got, want.map(|v| v * k)),
+                "{quad:?} vs {small_quad:?} x {k}"
+            );
+        }
+    }
+    let (got, want) = (portrait.unwrap().face, small_portrait.unwrap().face);
+    let (gx, gy) = got.centre();
+    let (wx, wy) = want.centre();
+    assert!(
+        near([gx, gy], [wx * k, wy * k]),
+        "{got:?} vs {want:?} x {k}"
+    );
+    assert!(
+        (got.w / (want.w * k) - 1.0).abs() < 0.1,
+        "{got:?} vs {want:?} x {k}"
+    );
+}

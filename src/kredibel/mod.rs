@@ -64,8 +64,12 @@ async fn passport(
         Some(_) => {}
     }
     let JsonBody(value) = body?;
-    let req = PassportRequest::from_value(value)?;
-    let bytes = request::decode_image(&req.image, state.config.kredibel.max_image_bytes)?;
+    let mut req = PassportRequest::from_value(value)?;
+    // The base64 text goes before the read: only the image's bytes are held while it runs.
+    let bytes = request::decode_image(
+        &std::mem::take(&mut req.image),
+        state.config.kredibel.max_image_bytes,
+    )?;
     let opts = state.read_options(req.card_detect, req.flip_image, req.check_flip_image);
     let reader = state.reader.clone();
     let reading = state

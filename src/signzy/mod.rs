@@ -77,6 +77,12 @@ impl FromRef<Ctx> for Arc<Signzy> {
     }
 }
 
+/// The largest body a Signzy route accepts: an upload of `server.max_upload_bytes`, and at
+/// least twice the 2 MB input limit (a file's base64 in a JSON or form body).
+pub fn upload_limit(cfg: &crate::config::Config) -> usize {
+    cfg.server.max_upload_bytes.max(MAX_INPUT_BYTES * 2)
+}
+
 /// The routes, with their body limits and time limit, over `state`.
 pub fn router(state: AppState) -> Router {
     let cfg = &state.config;
@@ -90,7 +96,7 @@ pub fn router(state: AppState) -> Router {
         uploads_need_token: cfg.signzy.uploads_need_token,
         max_sessions_per_user: cfg.signzy.max_sessions_per_user,
     });
-    let upload_limit = cfg.server.max_upload_bytes.max(MAX_INPUT_BYTES * 2);
+    let upload_limit = upload_limit(cfg);
     let timeout = state.request_timeout();
     let ctx = Ctx { app: state, sz };
     let r = Router::new()

@@ -25,8 +25,16 @@ pub enum PdfError {
     TooLarge(String),
 }
 
-/// The encoded image (JPEG or PNG) of the first page that holds a scan.
-pub fn page_image(bytes: &[u8], max_pixels: u64) -> Result<Vec<u8>, PdfError> {
+/// A page's scan as the PDF stores it.
+pub enum PageImage {
+    /// A JPEG file (`DCTDecode`), to decode as any upload.
+    Jpeg(Vec<u8>),
+    /// Pixels inflated from a `FlateDecode` stream (8-bit grey or RGB).
+    Pixels(image::DynamicImage),
+}
+
+/// The image of the first page that holds a scan.
+pub fn page_image(bytes: &[u8], max_pixels: u64) -> Result<PageImage, PdfError> {
     let opts = LoadOptions {
         max_decompressed_size: Some(MAX_INFLATED),
         ..Default::default()
@@ -69,7 +77,7 @@ pub fn page_image(bytes: &[u8], max_pixels: u64) -> Result<Vec<u8>, PdfError> {
             .collect::<Vec<_>>()
             .as_slice()
         {
-            ["DCTDecode"] => return Ok(img.content.to_vec()),
+            ["DCTDecode"] => return Ok(PageImage::Jpeg(img.content.to_vec())),
             ["FlateDecode"] | [] => {
                 if matches!(
                     img.origin_dict.get(b"DecodeParms"),
@@ -101,9 +109,12 @@ pub fn page_image(bytes: &[u8], max_pixels: u64) -> Result<Vec<u8>, PdfError> {
                 if raw.len() < need {
                     return Err(PdfError::Broken("the page image is truncated".into()));
                 }
-                let raw = raw[..need].to_vec();
+                let mut raw = raw;
+                raw.truncate(need);
                 let (w, h) = (w as u32, h as u32);
-                let dynamic = if channels == 3 {
+                // Handed over as pixels: encoding them again for the decoder would hold
+                // the page twice.
+                return Ok(PageImage::Pixels(if channels == 3 {
                     image::DynamicImage::ImageRgb8(
                         image::RgbImage::from_raw(w, h, raw).ok_or(PdfError::NoImage)?,
                     )
@@ -111,12 +122,7 @@ pub fn page_image(bytes: &[u8], max_pixels: u64) -> Result<Vec<u8>, PdfError> {
                     image::DynamicImage::ImageLuma8(
                         image::GrayImage::from_raw(w, h, raw).ok_or(PdfError::NoImage)?,
                     )
-                };
-                let mut png = Vec::new();
-                dynamic
-                    .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-                    .map_err(|e| PdfError::Broken(e.to_string()))?;
-                return Ok(png);
+                }));
             }
             _ => return Err(PdfError::NoImage),
         }

@@ -12,7 +12,7 @@ use crate::fetch;
 use crate::ids;
 use crate::storage::files::{self, StoredFile};
 use crate::vision::mrz::Mrz;
-use crate::vision::{image_io, VisionError};
+use crate::vision::{image_io, ReadOptions, Reader, Reading, VisionError};
 
 /// A crop's size at most, for the quota check before a read: a 35:45 JPEG at quality 90
 /// at most 720 px high (`MAX_CROP_HEIGHT` in `vision::face`) stays well under 200 kB.
@@ -119,16 +119,42 @@ async fn load_url(ctx: &Ctx, url: &str) -> Result<Vec<u8>, SignzyError> {
 }
 
 /// The image bytes of the input: images as they are, a PDF's page image.
-fn page_bytes(bytes: Vec<u8>, max_pixels: u64) -> Result<Vec<u8>, SignzyError> {
-    match files::sniff(&bytes) {
-        Some("application/pdf") => {
-            pdf::page_image(&bytes, max_pixels).map_err(|e| SignzyError::BadRequest(e.to_string()))
+/// The page an upload shows: an image, or the scan on a PDF's first pages.
+enum Page {
+    Encoded(Vec<u8>),
+    Pixels(image::DynamicImage),
+}
+
+impl Page {
+    fn of(bytes: Vec<u8>, max_pixels: u64) -> Result<Page, SignzyError> {
+        match files::sniff(&bytes) {
+            Some("application/pdf") => match pdf::page_image(&bytes, max_pixels) {
+                Ok(pdf::PageImage::Jpeg(jpeg)) => Ok(Page::Encoded(jpeg)),
+                Ok(pdf::PageImage::Pixels(pixels)) => Ok(Page::Pixels(pixels)),
+                Err(e) => Err(SignzyError::BadRequest(e.to_string())),
+            },
+            Some(_) => Ok(Page::Encoded(bytes)),
+            None => Err(SignzyError::BadRequest(format!(
+                "the file is not a {} image or a PDF",
+                image_io::SUPPORTED
+            ))),
         }
-        Some(_) => Ok(bytes),
-        None => Err(SignzyError::BadRequest(format!(
-            "the file is not a {} image or a PDF",
-            image_io::SUPPORTED
-        ))),
+    }
+
+    fn decode(self, max_pixels: u64) -> Result<image_io::Decoded, SignzyError> {
+        match self {
+            Page::Encoded(bytes) => image_io::decode(&bytes, max_pixels).map_err(vision_error),
+            Page::Pixels(pixels) => Ok(image_io::from_pixels(pixels)),
+        }
+    }
+
+    fn read(self, reader: &Reader, opts: &ReadOptions) -> Result<Reading, SignzyError> {
+        match self {
+            // The luma-first read: all most MRZ reads need.
+            Page::Encoded(bytes) => reader.read_bytes(&bytes, opts),
+            Page::Pixels(pixels) => reader.read_decoded(&image_io::from_pixels(pixels), opts),
+        }
+        .map_err(vision_error)
     }
 }
 
@@ -153,8 +179,7 @@ async fn face_extraction(ctx: &Ctx, url: &str) -> Result<String, SignzyError> {
         .app
         .pool
         .run(move || -> Result<Vec<u8>, SignzyError> {
-            let page = page_bytes(bytes, opts.max_pixels)?;
-            let decoded = image_io::decode(&page, opts.max_pixels).map_err(vision_error)?;
+            let decoded = Page::of(bytes, opts.max_pixels)?.decode(opts.max_pixels)?;
             let search = reader
                 .find_portrait(&faces, &decoded, &opts)
                 .map_err(vision_error)?;
@@ -194,8 +219,7 @@ async fn auto_recognition(
             .app
             .pool
             .run(move || -> Result<_, SignzyError> {
-                let page = page_bytes(bytes, opts.max_pixels)?;
-                reader.read_bytes(&page, &opts).map_err(vision_error)
+                Page::of(bytes, opts.max_pixels)?.read(&reader, &opts)
             })
             .await??;
         crate::server::metrics::read("signzy", &reading);

@@ -90,6 +90,17 @@ impl FaceBox {
     pub fn contains(&self, x: f32, y: f32) -> bool {
         x >= self.x && x <= self.x + self.w && y >= self.y && y <= self.y + self.h
     }
+
+    /// The same box in an image `scale` times larger.
+    pub fn scaled(self, scale: f32) -> Self {
+        Self {
+            x: self.x * scale,
+            y: self.y * scale,
+            w: self.w * scale,
+            h: self.h * scale,
+            ..self
+        }
+    }
 }
 
 /// The holder's portrait: where the face is and an upright crop around it.
@@ -103,6 +114,14 @@ pub struct Portrait {
 }
 
 impl Portrait {
+    /// The same portrait found in an image `scale` times larger (the crop is unchanged).
+    pub fn scaled(self, scale: f32) -> Self {
+        Self {
+            face: self.face.scaled(scale),
+            ..self
+        }
+    }
+
     /// The crop as a JPEG.
     pub fn jpeg(&self, quality: u8) -> Vec<u8> {
         encode_jpeg(&self.crop, quality)

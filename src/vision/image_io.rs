@@ -13,10 +13,15 @@ use super::types::VisionError;
 pub struct Decoded {
     /// Luma of the displayed image, 0 = black, 255 = white.
     pub gray: GrayImage,
-    /// The full-colour image as displayed (kept for face crops).
+    /// The image as displayed, 8-bit RGB, or 8-bit grey for grey images (kept for face
+    /// crops and the ink view).
     pub color: DynamicImage,
     /// The EXIF orientation tag that was applied (1 to 8; 1 when absent).
     pub exif_orientation: u8,
+    /// Displayed-image pixels per pixel of `gray` and `color`: 1, or more when the image
+    /// was over [`WORK_MAX_PIXELS`] and was reduced. Readings and portraits the reader
+    /// answers are already in displayed pixels.
+    pub scale: f32,
 }
 
 /// The image formats the reader decodes: what document scanners, passport readers and
@@ -75,62 +80,297 @@ impl ImageKind {
 /// What the error messages name as supported.
 pub const SUPPORTED: &str = "JPEG, PNG, BMP, TIFF or WebP";
 
-/// Decodes an image (see [`ImageKind`]), refusing images whose header claims more than `max_pixels`
-/// before any pixel is decoded (so a 100000x100000 header costs nothing).
+/// Images with more pixels than this are reduced to it (an area average, done in place)
+/// right after decoding, and everything the reader reports is scaled back to the
+/// displayed image's pixels ([`Decoded::scale`]). 16 MP keeps every phone's default
+/// photo (12 to 12.5 MP) and a 600 dpi A4 scan whole; a 36 MP photo is read at 16 MP,
+/// where a passport that fills a fifth of its width still has MRZ characters about
+/// 20 px tall (the recogniser reads down to about 8 px). It bounds what a read holds after
+/// decoding to about 7 bytes a pixel of this (colour, its turn for the EXIF orientation,
+/// luma, ink view): 110 MB.
+pub const WORK_MAX_PIXELS: u64 = 16_000_000;
+
+/// Decodes an image (see [`ImageKind`]), refusing images whose header claims more than
+/// `max_pixels`, or whose decoding would take more than [`decode_budget`] bytes, before any
+/// pixel is decoded (so a 100000x100000 header costs nothing). 16-bit PNGs decode straight
+/// to 8 bits; images over [`WORK_MAX_PIXELS`] are reduced to it.
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
-    let (decoder, orientation) = open(bytes, max_pixels)?;
-    let mut color = DynamicImage::from_decoder(decoder)
-        .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
+    let (image, orientation) = decode_8bit(bytes, max_pixels)?;
+    let (mut color, scale) = reduce(image);
     color.apply_orientation(orientation);
     let gray = luma_of(&color);
     Ok(Decoded {
         gray,
         color,
         exif_orientation: orientation_tag(orientation),
+        scale,
     })
 }
 
-/// Decodes only the luma of an image, as displayed (EXIF orientation applied),
-/// with the checks of [`decode`]: all an MRZ read needs. A colour JPEG gives its luma
-/// channel straight from the decoder, which skips the chroma transforms, upsampling and
-/// colour conversion (about a third of the decode).
-pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<GrayImage, VisionError> {
-    let (decoder, orientation) = open(bytes, max_pixels)?;
-    let (w, h) = decoder.dimensions();
-    let is_jpeg = bytes.starts_with(&[0xff, 0xd8]);
-    let gray = match is_jpeg.then(|| jpeg_luma(bytes, w, h)).flatten() {
-        Some(gray) => gray,
-        // PNGs, and JPEGs the luma path does not take (CMYK, or damage that the full
-        // decoder reports with its own message).
-        None => luma_of(
-            &DynamicImage::from_decoder(decoder)
-                .map_err(|e| VisionError::CorruptImage(e.to_string()))?,
-        ),
-    };
-    let mut gray = DynamicImage::ImageLuma8(gray);
-    gray.apply_orientation(orientation);
-    Ok(gray.into_luma8())
+/// An image already in pixels (a PDF's inflated page), as [`decode`] leaves an encoded
+/// one: 8-bit grey or RGB, reduced to [`WORK_MAX_PIXELS`].
+pub fn from_pixels(image: DynamicImage) -> Decoded {
+    let (color, scale) = reduce(opaque_8bit(image));
+    let gray = luma_of(&color);
+    Decoded {
+        gray,
+        color,
+        exif_orientation: 1,
+        scale,
+    }
 }
 
-/// The luma of a decoded image (BT.601 weights, as a JPEG's luma channel has them).
-/// 16-bit images are scaled to 8 bits; images with an alpha channel are shown over white
-/// paper, as a viewer shows them (a scan's transparent margin is not black ink).
+/// Decodes only the luma of an image, as displayed (EXIF orientation applied),
+/// with the checks and the reduction of [`decode`]: all an MRZ read needs. Returns it with
+/// its [`Decoded::scale`]. A colour JPEG gives its luma channel straight from the decoder,
+/// which skips the chroma transforms, upsampling and colour conversion (about a third of
+/// the decode).
+pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<(GrayImage, f32), VisionError> {
+    let kind = check_header(bytes, max_pixels)?;
+    let luma = match kind {
+        ImageKind::Jpeg => {
+            let (decoder, orientation) = open(bytes, kind, max_pixels)?;
+            let (w, h) = decoder.dimensions();
+            // JPEGs the luma path does not take (CMYK, or damage that the full decoder
+            // reports with its own message) decode in full.
+            match jpeg_luma(bytes, w, h) {
+                Some(gray) => (DynamicImage::ImageLuma8(gray), orientation),
+                None => (opaque_8bit(from_decoder(decoder)?), orientation),
+            }
+        }
+        _ => decode_8bit(bytes, max_pixels)?,
+    };
+    let (image, orientation) = luma;
+    let (image, scale) = reduce(image);
+    let mut gray = DynamicImage::ImageLuma8(match image {
+        DynamicImage::ImageLuma8(g) => g,
+        other => luma_of(&other),
+    });
+    gray.apply_orientation(orientation);
+    Ok((gray.into_luma8(), scale))
+}
+
+/// The luma of an 8-bit image (BT.601 weights, as a JPEG's luma channel has them).
 fn luma_of(image: &DynamicImage) -> GrayImage {
     match image {
         DynamicImage::ImageLuma8(g) => g.clone(),
         DynamicImage::ImageRgb8(rgb) => super::geom::luma_of_rgb(rgb),
-        other if other.color().has_alpha() => {
-            let rgba = other.to_rgba8();
-            let over_white = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
-                let [r, g, b, a] = rgba.get_pixel(x, y).0;
-                let a = u16::from(a);
-                let mix = |c: u8| ((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
-                image::Rgb([mix(r), mix(g), mix(b)])
-            });
-            super::geom::luma_of_rgb(&over_white)
-        }
         other => other.to_luma8(),
     }
+}
+
+/// The image as 8-bit grey or RGB, with its EXIF orientation still to apply.
+fn decode_8bit(
+    bytes: &[u8],
+    max_pixels: u64,
+) -> Result<(DynamicImage, image::metadata::Orientation), VisionError> {
+    let kind = check_header(bytes, max_pixels)?;
+    if kind == ImageKind::Png {
+        return decode_png(bytes, max_pixels);
+    }
+    let (decoder, orientation) = open(bytes, kind, max_pixels)?;
+    Ok((opaque_8bit(from_decoder(decoder)?), orientation))
+}
+
+fn from_decoder(decoder: impl ImageDecoder) -> Result<DynamicImage, VisionError> {
+    DynamicImage::from_decoder(decoder).map_err(|e| VisionError::CorruptImage(e.to_string()))
+}
+
+/// The bytes decoding may take: what an 8-bit RGB image at the pixel limit takes (3 bytes
+/// a pixel of `max_pixels`, 108 MB at the default 36 MP). Progressive JPEGs (whose
+/// decoder holds every DCT coefficient, 2 bytes a sample, beside its output), 16-bit
+/// TIFFs and alpha images spend it faster, so their pixel limit is lower: a progressive
+/// colour JPEG's is 18 MP at the default.
+pub fn decode_budget(max_pixels: u64) -> u64 {
+    max_pixels.saturating_mul(3)
+}
+
+/// Checks the format (by content), the pixel limit and the decode budget as far as the
+/// header bytes tell them. Checked before a decoder opens: decoders read further than the
+/// header before they report dimensions, so a header-only bomb would otherwise look
+/// truncated.
+fn check_header(bytes: &[u8], max_pixels: u64) -> Result<ImageKind, VisionError> {
+    if bytes.is_empty() {
+        return Err(VisionError::UnsupportedImage("the input is empty".into()));
+    }
+    let kind = ImageKind::sniff(bytes)
+        .ok_or_else(|| VisionError::UnsupportedImage(format!("not a {SUPPORTED} image")))?;
+    if let Some((w, h)) = header_dimensions(bytes) {
+        check_cost(w, h, max_pixels, header_cost_per_pixel(bytes))?;
+    }
+    Ok(kind)
+}
+
+/// Refuses a `w` x `h` image over the pixel limit, or whose decoding takes more than the
+/// budget at `cost` bytes a pixel.
+fn check_cost(w: u32, h: u32, max_pixels: u64, cost: f64) -> Result<(), VisionError> {
+    let pixels = u64::from(w) * u64::from(h);
+    let budget = decode_budget(max_pixels);
+    let limit = max_pixels.min((budget as f64 / cost.max(1.0)) as u64);
+    if pixels > limit {
+        return Err(VisionError::TooLarge {
+            width: w,
+            height: h,
+            max_pixels: limit,
+        });
+    }
+    Ok(())
+}
+
+/// A PNG through the `png` crate, which `image` uses too, asked to strip 16-bit samples
+/// to 8 bits as it decodes (so a 16-bit image costs no more than an 8-bit one) and to
+/// expand palettes and low bit depths.
+fn decode_png(
+    bytes: &[u8],
+    max_pixels: u64,
+) -> Result<(DynamicImage, image::metadata::Orientation), VisionError> {
+    let corrupt = |e: png::DecodingError| VisionError::CorruptImage(e.to_string());
+    let budget = decode_budget(max_pixels);
+    let mut decoder = png::Decoder::new_with_limits(
+        Cursor::new(bytes),
+        png::Limits {
+            bytes: usize::try_from(budget.saturating_add(1 << 20)).unwrap_or(usize::MAX),
+        },
+    );
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(corrupt)?;
+    let (w, h) = reader.info().size();
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| VisionError::CorruptImage("the PNG's size overflows".into()))?;
+    let pixels = (u64::from(w) * u64::from(h)).max(1);
+    check_cost(w, h, max_pixels, size as f64 / pixels as f64)?;
+    let mut buf = vec![0; size];
+    let frame = reader.next_frame(&mut buf).map_err(corrupt)?;
+    buf.truncate(frame.buffer_size());
+    let orientation = reader
+        .info()
+        .exif_metadata
+        .as_deref()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let bad = || VisionError::CorruptImage("the PNG's pixels do not fill its size".into());
+    let image = match frame.color_type {
+        png::ColorType::Grayscale => {
+            DynamicImage::ImageLuma8(GrayImage::from_raw(w, h, buf).ok_or_else(bad)?)
+        }
+        png::ColorType::GrayscaleAlpha => {
+            DynamicImage::ImageLuma8(GrayImage::from_raw(w, h, over_white(buf, 2)).ok_or_else(bad)?)
+        }
+        png::ColorType::Rgb => {
+            DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, buf).ok_or_else(bad)?)
+        }
+        png::ColorType::Rgba => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(w, h, over_white(buf, 4)).ok_or_else(bad)?,
+        ),
+        png::ColorType::Indexed => {
+            return Err(VisionError::CorruptImage(
+                "the PNG's palette could not be expanded".into(),
+            ))
+        }
+    };
+    Ok((image, orientation))
+}
+
+/// The image as 8-bit grey or RGB. Images with an alpha channel are shown over white
+/// paper, as a viewer shows them (a scan's transparent margin is not black ink); 16-bit
+/// images are scaled to 8 bits.
+fn opaque_8bit(image: DynamicImage) -> DynamicImage {
+    let (w, h) = (image.width(), image.height());
+    match image {
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => image,
+        DynamicImage::ImageLumaA8(la) => DynamicImage::ImageLuma8(
+            GrayImage::from_raw(w, h, over_white(la.into_raw(), 2)).expect("buffer matches size"),
+        ),
+        DynamicImage::ImageRgba8(rgba) => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(w, h, over_white(rgba.into_raw(), 4))
+                .expect("buffer matches size"),
+        ),
+        other if other.color().has_alpha() => {
+            opaque_8bit(DynamicImage::ImageRgba8(other.to_rgba8()))
+        }
+        other if other.color().has_color() => DynamicImage::ImageRgb8(other.to_rgb8()),
+        other => DynamicImage::ImageLuma8(other.to_luma8()),
+    }
+}
+
+/// 8-bit pixels of `channels` samples, the last of them alpha, shown over white, in place:
+/// the buffer comes back without its alpha samples (and its spare memory given back).
+fn over_white(mut buf: Vec<u8>, channels: usize) -> Vec<u8> {
+    let colour = channels - 1;
+    let pixels = buf.len() / channels;
+    for i in 0..pixels {
+        let a = u16::from(buf[i * channels + colour]);
+        for k in 0..colour {
+            // Written at or before where it is read: each pixel's samples are read before
+            // any later pixel's are written.
+            let c = u16::from(buf[i * channels + k]);
+            buf[i * colour + k] = ((c * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    buf.truncate(pixels * colour);
+    buf.shrink_to_fit();
+    buf
+}
+
+/// The image reduced to at most [`WORK_MAX_PIXELS`] (its aspect kept) by an area average
+/// computed in place, with the displayed pixels per reduced pixel (1 when it was small
+/// enough).
+fn reduce(image: DynamicImage) -> (DynamicImage, f32) {
+    let (w, h) = (image.width(), image.height());
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels <= WORK_MAX_PIXELS {
+        return (image, 1.0);
+    }
+    let k = (pixels as f64 / WORK_MAX_PIXELS as f64).sqrt();
+    let (rw, rh) = (
+        ((f64::from(w) / k).floor() as u32).max(1),
+        ((f64::from(h) / k).floor() as u32).max(1),
+    );
+    let scale = ((f64::from(w) / f64::from(rw) + f64::from(h) / f64::from(rh)) / 2.0) as f32;
+    let image = match image {
+        DynamicImage::ImageLuma8(g) => DynamicImage::ImageLuma8(
+            GrayImage::from_raw(rw, rh, area_reduce(g.into_raw(), (w, h), (rw, rh), 1))
+                .expect("buffer matches size"),
+        ),
+        DynamicImage::ImageRgb8(rgb) => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(rw, rh, area_reduce(rgb.into_raw(), (w, h), (rw, rh), 3))
+                .expect("buffer matches size"),
+        ),
+        other => return reduce(opaque_8bit(other)),
+    };
+    (image, scale)
+}
+
+/// Reduces `w` x `h` pixels of `c` samples to `rw` x `rh` (no larger) in the same buffer:
+/// each reduced pixel is the mean of the source pixels its area covers. In place, because
+/// a reduced pixel is written at an index no later than the first source pixel of its own
+/// area or of any area after it, so nothing is overwritten before it is read.
+fn area_reduce(mut buf: Vec<u8>, (w, h): (u32, u32), (rw, rh): (u32, u32), c: usize) -> Vec<u8> {
+    let (w, h, rw, rh) = (w as usize, h as usize, rw as usize, rh as usize);
+    let col_start: Vec<usize> = (0..=rw).map(|x| x * w / rw).collect();
+    let mut sums = vec![0u32; w * c];
+    for y in 0..rh {
+        let (y0, y1) = (y * h / rh, (y + 1) * h / rh);
+        sums.iter_mut().for_each(|s| *s = 0);
+        for row in y0..y1 {
+            let src = &buf[row * w * c..(row + 1) * w * c];
+            sums.iter_mut()
+                .zip(src)
+                .for_each(|(s, &v)| *s += u32::from(v));
+        }
+        for x in 0..rw {
+            let (x0, x1) = (col_start[x], col_start[x + 1]);
+            let area = ((x1 - x0) * (y1 - y0)) as u32;
+            for k in 0..c {
+                let total: u32 = (x0..x1).map(|sx| sums[sx * c + k]).sum();
+                buf[(y * rw + x) * c + k] = ((total + area / 2) / area) as u8;
+            }
+        }
+    }
+    buf.truncate(rw * rh * c);
+    buf.shrink_to_fit();
+    buf
 }
 
 /// The luma channel of a JPEG of `w` x `h` pixels (already checked against the pixel
@@ -152,60 +392,37 @@ fn jpeg_luma(bytes: &[u8], w: u32, h: u32) -> Option<GrayImage> {
     GrayImage::from_raw(w, h, pixels)
 }
 
-/// Checks the format (by content) and the pixel limit, and opens a decoder; returns it with the
-/// EXIF orientation to apply.
+/// Opens a decoder for a format other than PNG (whose header [`check_header`] has passed)
+/// and checks what it reports against the limits; returns it with the EXIF orientation to
+/// apply.
 fn open(
     bytes: &[u8],
+    kind: ImageKind,
     max_pixels: u64,
 ) -> Result<(impl ImageDecoder + '_, image::metadata::Orientation), VisionError> {
-    if bytes.is_empty() {
-        return Err(VisionError::UnsupportedImage("the input is empty".into()));
-    }
-    let kind = ImageKind::sniff(bytes)
-        .ok_or_else(|| VisionError::UnsupportedImage(format!("not a {SUPPORTED} image")))?;
     let mut reader = ImageReader::new(Cursor::new(bytes));
     reader.set_format(kind.format());
-    // Checked from the header bytes first: decoders read further than the header before
-    // they report dimensions, so a header-only bomb would otherwise look truncated.
-    // The memory budget: what an 8-bit RGB image at the pixel limit takes (3 bytes a pixel
-    // of max_pixels). 16-bit and alpha images spend it faster: a 6300 x 6300 16-bit RGBA
-    // PNG passes the pixel limit but would take 317 MB decoded, so it is refused.
-    let budget = max_pixels.saturating_mul(3);
-    if let Some((w, h)) = header_dimensions(bytes) {
-        let pixels = u64::from(w) * u64::from(h);
-        let per_pixel = header_bytes_per_pixel(bytes);
-        if pixels > max_pixels || pixels.saturating_mul(per_pixel) > budget {
-            return Err(VisionError::TooLarge {
-                width: w,
-                height: h,
-                max_pixels: max_pixels.min(budget / per_pixel),
-            });
-        }
-    }
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
     let (w, h) = decoder.dimensions();
-    let pixels = u64::from(w) * u64::from(h);
-    if pixels > max_pixels {
-        return Err(VisionError::TooLarge {
-            width: w,
-            height: h,
-            max_pixels,
-        });
+    let pixels = (u64::from(w) * u64::from(h)).max(1);
+    // What the decoder returns, plus the 8-bit copy a 16-bit image is turned into; the
+    // TIFF decoder fills a buffer of its own and copies it into the one it returns.
+    let returned = decoder.total_bytes();
+    let eight_bit = u64::from(decoder.color_type().channel_count()) * pixels;
+    let mut cost = returned + if returned > eight_bit { eight_bit } else { 0 };
+    match kind {
+        ImageKind::Tiff => cost += returned,
+        // The WebP decoder works on 4 bytes a pixel (ARGB) before it writes the output.
+        ImageKind::WebP => cost += 4 * pixels,
+        _ => {}
     }
-    let decoded_bytes = decoder.total_bytes();
-    if decoded_bytes > budget {
-        return Err(VisionError::TooLarge {
-            width: w,
-            height: h,
-            max_pixels: budget / u64::from(decoder.color_type().bytes_per_pixel()).max(1),
-        });
-    }
+    check_cost(w, h, max_pixels, cost as f64 / pixels as f64)?;
     // The allocation limit backs up both checks for decoders that allocate more than the
     // image they return.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(budget.saturating_add(1 << 20));
+    limits.max_alloc = Some(decode_budget(max_pixels).saturating_add(1 << 20));
     decoder
         .set_limits(limits)
         .map_err(|e| VisionError::CorruptImage(e.to_string()))?;
@@ -247,37 +464,46 @@ pub fn ink_of(color: &DynamicImage) -> Option<GrayImage> {
     (coloured * 2000 >= ink.as_raw().len()).then_some(ink)
 }
 
-/// Width and height as a PNG's IHDR or a JPEG's start-of-frame marker states them, read
-/// without decoding anything; None when the bytes are neither or the header is cut.
-/// Bytes a decoded pixel takes, from a PNG header (bit depth and colour type); 8-bit
-/// formats otherwise. The decoder's own figure backs this up once it opens.
-fn header_bytes_per_pixel(bytes: &[u8]) -> u64 {
+/// Bytes a pixel takes to decode, as far as the header tells: a PNG's samples (8 bits
+/// each, as [`decode_png`] strips 16-bit ones); a JPEG's output samples, and for a
+/// progressive JPEG also its DCT coefficients (2 bytes each, every component at its own
+/// sampling: 3 bytes a pixel for 4:2:0 colour); 1 otherwise (the decoder's own figure
+/// backs this up once it opens).
+fn header_cost_per_pixel(bytes: &[u8]) -> f64 {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
-        let depth = u64::from(bytes.get(24).copied().unwrap_or(8).max(8)) / 8;
-        let channels = match bytes.get(25) {
-            Some(2) => 3,
-            Some(4) => 2,
-            Some(6) => 4,
-            // Grey; palette images decode to RGB(A) 8-bit.
-            Some(3) => 4,
-            _ => 1,
+        return match bytes.get(25) {
+            Some(2) => 3.0,
+            Some(4) => 2.0,
+            Some(6) => 4.0,
+            // Palette images expand to RGB or RGBA.
+            Some(3) => 4.0,
+            _ => 1.0,
         };
-        return depth * channels;
     }
-    1
+    let Some((marker, at)) = jpeg_frame(bytes) else {
+        return 1.0;
+    };
+    let components = usize::from(bytes.get(at + 9).copied().unwrap_or(1)).clamp(1, 4);
+    let sampling: Vec<(f64, f64)> = (0..components)
+        .map(|i| {
+            let f = bytes.get(at + 11 + 3 * i).copied().unwrap_or(0x11);
+            (f64::from((f >> 4).max(1)), f64::from((f & 15).max(1)))
+        })
+        .collect();
+    let output = if components == 1 { 1.0 } else { 3.0 };
+    // SOF2, SOF6, SOF10 and SOF14 are the progressive frames.
+    if ![0xc2, 0xc6, 0xca, 0xce].contains(&marker) {
+        return output;
+    }
+    let h_max = sampling.iter().map(|s| s.0).fold(1.0, f64::max);
+    let v_max = sampling.iter().map(|s| s.1).fold(1.0, f64::max);
+    let samples: f64 = sampling.iter().map(|(h, v)| h * v / (h_max * v_max)).sum();
+    output + 2.0 * samples
 }
 
-fn header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    let be16 = |i: usize| {
-        Some(u32::from(u16::from_be_bytes([
-            *bytes.get(i)?,
-            *bytes.get(i + 1)?,
-        ])))
-    };
-    let be32 = |i: usize| Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
-        return Some((be32(16)?, be32(20)?));
-    }
+/// A JPEG's start-of-frame marker (0xc0 to 0xcf, less DHT, JPG and DAC) and the index of
+/// its 0xff byte; None when the bytes are not a JPEG or end before it.
+fn jpeg_frame(bytes: &[u8]) -> Option<(u8, usize)> {
     if !bytes.starts_with(&[0xff, 0xd8]) {
         return None;
     }
@@ -291,17 +517,33 @@ fn header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
             i += 1;
             continue;
         }
-        // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
         if (0xc0..=0xcf).contains(&marker) && ![0xc4, 0xc8, 0xcc].contains(&marker) {
-            return Some((be16(i + 7)?, be16(i + 5)?));
+            return Some((marker, i));
         }
         if marker == 0xd8 || (0xd0..=0xd7).contains(&marker) || marker == 0x01 {
             i += 2;
             continue;
         }
-        i += 2 + be16(i + 2)? as usize;
+        i += 2 + usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
     }
     None
+}
+
+/// Width and height as a PNG's IHDR or a JPEG's start-of-frame marker states them, read
+/// without decoding anything; None when the bytes are neither or the header is cut.
+fn header_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
+    let be16 = |i: usize| {
+        Some(u32::from(u16::from_be_bytes([
+            *bytes.get(i)?,
+            *bytes.get(i + 1)?,
+        ])))
+    };
+    let be32 = |i: usize| Some(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.get(12..16) == Some(b"IHDR") {
+        return Some((be32(16)?, be32(20)?));
+    }
+    let (_, i) = jpeg_frame(bytes)?;
+    Some((be16(i + 7)?, be16(i + 5)?))
 }
 
 fn orientation_tag(o: image::metadata::Orientation) -> u8 {
@@ -341,7 +583,8 @@ mod tests {
             .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
             .unwrap();
         let full = decode(&jpeg, 1 << 20).unwrap().gray;
-        let luma = decode_gray(&jpeg, 1 << 20).unwrap();
+        let (luma, scale) = decode_gray(&jpeg, 1 << 20).unwrap();
+        assert_eq!(scale, 1.0);
         assert_eq!(full.dimensions(), luma.dimensions());
         // The decoder's Y channel and our luma of its RGB differ by rounding, and where
         // the RGB was clipped after chroma upsampling: a few levels at most.
@@ -357,6 +600,54 @@ mod tests {
             worst <= 8 && mean < 1.0,
             "luma differs by up to {worst} (mean {mean})"
         );
+    }
+
+    #[test]
+    fn the_in_place_area_reduction_matches_a_plain_area_average() {
+        let (w, h, rw, rh, c) = (37usize, 23usize, 15usize, 9usize, 3usize);
+        let src: Vec<u8> = (0..w * h * c).map(|i| ((i * 7919) % 256) as u8).collect();
+        let got = area_reduce(src.clone(), (w as u32, h as u32), (rw as u32, rh as u32), c);
+        assert_eq!(got.len(), rw * rh * c);
+        for y in 0..rh {
+            for x in 0..rw {
+                let (x0, x1, y0, y1) = (x * w / rw, (x + 1) * w / rw, y * h / rh, (y + 1) * h / rh);
+                for k in 0..c {
+                    let mut total = 0u32;
+                    for sy in y0..y1 {
+                        for sx in x0..x1 {
+                            total += u32::from(src[(sy * w + sx) * c + k]);
+                        }
+                    }
+                    let area = ((x1 - x0) * (y1 - y0)) as u32;
+                    assert_eq!(got[(y * rw + x) * c + k], ((total + area / 2) / area) as u8);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn alpha_is_shown_over_white_in_place() {
+        // Opaque red, transparent black, half-transparent black.
+        let rgba = vec![255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 128];
+        assert_eq!(
+            over_white(rgba, 4),
+            vec![255, 0, 0, 255, 255, 255, 127, 127, 127]
+        );
+        assert_eq!(over_white(vec![10, 255, 10, 0], 2), vec![10, 255]);
+    }
+
+    #[test]
+    fn a_progressive_jpeg_is_charged_for_its_coefficients() {
+        // A baseline and a progressive 4:2:0 colour frame header (SOF0 / SOF2), 3
+        // components: Y sampled 2x2, Cb and Cr 1x1.
+        let frame = |marker: u8| {
+            let mut b = vec![0xff, 0xd8, 0xff, marker, 0, 17, 8, 0x10, 0, 0x10, 0, 3];
+            b.extend([1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+            b
+        };
+        assert_eq!(header_cost_per_pixel(&frame(0xc0)), 3.0);
+        assert_eq!(header_cost_per_pixel(&frame(0xc2)), 6.0);
+        assert_eq!(header_dimensions(&frame(0xc2)), Some((4096, 4096)));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::mrz;
 use super::reader::{
     candidate_blocks, clearly_beats, direct_variants, document_info, refine_block, Probe, Reader,
 };
-use super::types::{DocumentInfo, ReadOptions, VisionError};
+use super::types::{DocumentInfo, ReadOptions, Reading, VisionError};
 
 /// The least probe belief for [`Reader::locate`] to place a page without reading it:
 /// above the [`MIN_BELIEF`] for reading, as a wrong placement costs a portrait search.
@@ -79,7 +79,8 @@ impl Reader {
     /// places, with every fallback of [`face::find_portrait`]; and when no page is placed
     /// or none of those finds a face, on the whole image in its four quarter turns
     /// ([`face::find_portrait_anywhere`]). The document answered is the one the portrait
-    /// was found on; `detected: false` means no page was found.
+    /// was found on; `detected: false` means no page was found. Coordinates are
+    /// displayed-image pixels.
     pub fn find_portrait(
         &self,
         detector: &face::FaceDetector,
@@ -87,22 +88,40 @@ impl Reader {
         opts: &ReadOptions,
     ) -> Result<PortraitSearch, VisionError> {
         let rgb = &*face::as_rgb(&decoded.color);
-        if let Some(document) = self.locate(&decoded.gray, opts)? {
-            if let Some(portrait) = face::find_portrait_in_zone(detector, rgb, &document)? {
-                return Ok(PortraitSearch {
-                    document,
-                    portrait: Some(portrait),
-                    read_in_full: false,
-                });
+        let search = 'search: {
+            if let Some(document) = self.locate(&decoded.gray, opts)? {
+                if let Some(portrait) = face::find_portrait_in_zone(detector, rgb, &document)? {
+                    break 'search PortraitSearch {
+                        document,
+                        portrait: Some(portrait),
+                        read_in_full: false,
+                    };
+                }
             }
-        }
-        let reading = self.read_decoded(decoded, opts)?;
-        let portrait = face::find_portrait_rgb(detector, rgb, &reading.document)?;
-        Ok(PortraitSearch {
-            document: reading.document,
-            portrait,
-            read_in_full: true,
-        })
+            let reading = self.read_work(decoded, opts)?;
+            let portrait = face::find_portrait_rgb(detector, rgb, &reading.document)?;
+            PortraitSearch {
+                document: reading.document,
+                portrait,
+                read_in_full: true,
+            }
+        };
+        Ok(search.scaled(decoded.scale))
+    }
+
+    /// Reads the MRZ in full and finds the holder's portrait on the page it places (every
+    /// fallback of [`face::find_portrait`]): what `read --json` reports. Coordinates are
+    /// displayed-image pixels.
+    pub fn read_with_portrait(
+        &self,
+        detector: &face::FaceDetector,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+    ) -> Result<(Reading, Option<face::Portrait>), VisionError> {
+        let mut reading = self.read_work(decoded, opts)?;
+        let portrait = face::find_portrait(detector, &decoded.color, &reading.document)?;
+        reading.document = reading.document.scaled(decoded.scale);
+        Ok((reading, portrait.map(|p| p.scaled(decoded.scale))))
     }
 }
 
@@ -114,4 +133,14 @@ pub struct PortraitSearch {
     pub portrait: Option<face::Portrait>,
     /// Whether the MRZ had to be read in full to place the page (the quick look failed).
     pub read_in_full: bool,
+}
+
+impl PortraitSearch {
+    fn scaled(self, scale: f32) -> Self {
+        Self {
+            document: self.document.scaled(scale),
+            portrait: self.portrait.map(|p| p.scaled(scale)),
+            ..self
+        }
+    }
 }

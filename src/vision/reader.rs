@@ -62,9 +62,11 @@ impl Reader {
     /// that gives no settled MRZ, the colour image's ink view (see [`Reader::read_decoded`]).
     pub fn read_bytes(&self, bytes: &[u8], opts: &ReadOptions) -> Result<Reading, VisionError> {
         let t = std::time::Instant::now();
-        let gray = image_io::decode_gray(bytes, opts.max_pixels)?;
+        let (gray, scale) = image_io::decode_gray(bytes, opts.max_pixels)?;
         let mut decode_ms = t.elapsed().as_secs_f64() * 1e3;
         let reading = self.read_gray(&gray, opts)?;
+        // Not needed by the ink view, which a large image may need all the budget for.
+        drop(gray);
         let mut reading = self.or_ink_view(reading, opts, || {
             let t = std::time::Instant::now();
             let ink = image_io::decode(bytes, opts.max_pixels)
@@ -74,13 +76,27 @@ impl Reader {
             ink
         })?;
         reading.timings.decode_ms = decode_ms;
+        reading.document = reading.document.scaled(scale);
         Ok(reading)
     }
 
     /// Reads a decoded image: its luma, and when that gives no settled MRZ (valid, or read
     /// with certainty), its ink view ([`image_io::ink_of`]: coloured stamps, marker circles
     /// and annotation boxes over the MRZ fade to paper there), keeping the better reading.
+    /// Its coordinates are displayed-image pixels.
     pub fn read_decoded(
+        &self,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+    ) -> Result<Reading, VisionError> {
+        let mut reading = self.read_work(decoded, opts)?;
+        reading.document = reading.document.scaled(decoded.scale);
+        Ok(reading)
+    }
+
+    /// [`Reader::read_decoded`] in the pixels of `decoded` (for the portrait search, which
+    /// works there).
+    pub(super) fn read_work(
         &self,
         decoded: &image_io::Decoded,
         opts: &ReadOptions,

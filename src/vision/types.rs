@@ -5,8 +5,10 @@ use serde::Serialize;
 use super::mrz;
 use super::runtime::ModelError;
 
-/// Default refusal threshold for decoded image size: 40 megapixels.
-pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
+/// Default refusal threshold for decoded image size: 36 megapixels (a 600 dpi A4 scan
+/// is 34.8). With [`decode_budget`](super::image_io::decode_budget) it holds a read's
+/// peak memory to about 150 MB with the largest upload (`tests/memory.rs`).
+pub const DEFAULT_MAX_PIXELS: u64 = 36_000_000;
 
 /// Errors that stop a read before any vision work: the input is not a usable image, or
 /// the model failed. "No MRZ found" is not an error but a [`Failure`].
@@ -78,6 +80,17 @@ pub struct DocumentInfo {
     pub tilt: f32,
     /// True when the image shows the document mirrored left to right.
     pub mirrored: bool,
+}
+
+impl DocumentInfo {
+    /// The same document in an image `scale` times larger (see
+    /// [`Decoded::scale`](super::image_io::Decoded::scale)).
+    pub fn scaled(mut self, scale: f32) -> Self {
+        if let Some(quad) = self.quad.as_mut() {
+            quad.iter_mut().flatten().for_each(|v| *v *= scale);
+        }
+        self
+    }
 }
 
 /// Why a read found no MRZ.
