@@ -1,7 +1,8 @@
--- wrk script for scripts/load.sh: POSTs the JSON body in $PV_LOAD_BODY with the headers
+-- wrk script for scripts/load.sh: POSTs the body in $PV_LOAD_BODY ($PV_LOAD_TYPE, JSON
+-- by default) with the headers
 -- given, and prints one line: requests/s, p50 ms, p99 ms, non-2xx answers.
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Content-Type"] = os.getenv("PV_LOAD_TYPE") or "application/json"
 local auth = os.getenv("PV_LOAD_AUTH")
 if auth and auth ~= "" then
   wrk.headers["Authorization"] = auth

@@ -24,6 +24,11 @@ img = Image.open("fixtures/pages/td3_passport_portrait.png").convert("RGB")
 buf = io.BytesIO(); img.save(buf, "JPEG", quality=90)
 open(f"{sys.argv[1]}/kredibel.json", "w").write(json.dumps({"image": base64.b64encode(buf.getvalue()).decode()}))
 open(f"{sys.argv[1]}/page.b64", "w").write(base64.b64encode(buf.getvalue()).decode())
+# The worst upload /v1/read takes: 36 MP (the pixel limit) of noise, about 15 MB as JPEG.
+import random
+rng = random.Random(7)
+noise = Image.frombytes("RGB", (6000, 6000), rng.randbytes(6000 * 6000 * 3))
+noise.save(f"{sys.argv[1]}/big.jpg", "JPEG", quality=60)
 PY
 
 # Signzy: log in, create an identity, upload the page once; every request extracts the face.
@@ -41,7 +46,7 @@ echo "|---|---|---|---|---|---|---|"
 run() { # name path body auth concurrency
   local out
   local threads=$(( $5 < 2 ? 1 : 2 ))
-  out=$(PV_LOAD_BODY="$3" PV_LOAD_AUTH="$4" wrk -t"$threads" -c"$5" -d"${SECS}s" --timeout 30s \
+  out=$(PV_LOAD_BODY="$3" PV_LOAD_AUTH="$4" PV_LOAD_TYPE="${PV_LOAD_TYPE:-application/json}" wrk -t"$threads" -c"$5" -d"${SECS}s" --timeout 30s \
     -s scripts/load.lua "http://127.0.0.1:$PORT$2" | grep '^RESULT')
   local hwm
   hwm=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$PID/status")
@@ -53,4 +58,8 @@ for c in 1 4 16 64 400; do
 done
 for c in 1 4 16 64; do
   run faceExtraction /api/v2/snoops "$WORK/snoop.json" "" "$c"
+done
+# 400 clients each sending 15 MB: the body budget and the queue hold memory down.
+for c in 4 400; do
+  PV_LOAD_TYPE=application/octet-stream run "/v1/read, 15 MB" "/v1/read?key=load-key" "$WORK/big.jpg" "" "$c"
 done

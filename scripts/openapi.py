@@ -51,7 +51,7 @@ schemas = {
                       "repairs": arr({"type": "object"}), "violations": arr({"type": "object"})}, extra=True),
     "KredibelError": obj({"errors": obj({"errorId": S, "errorType": {"enum": [
         "invalid_base64_encoding", "invalid_image", "image_too_large", "card_not_found", "text_not_found",
-        "invalid_document_type", "parsing_failed", "server_busy", "timeout", "internal_error"]}}),
+        "invalid_document_type", "parsing_failed", "server_busy", "rate_limited", "timeout", "internal_error"]}}),
         "message": S}),
     "KredibelMessage": obj({"message": S}),
     "KredibelValidation": obj({"errors": {"type": "object", "additionalProperties": arr(S)},
@@ -134,11 +134,12 @@ kredibel_errors = {
     "413": answer("KredibelError", "image too large"),
     "422": answer("KredibelError", "no card, no text, not a passport, not parsable"),
     "431": answer("KredibelMessage", "headers over 32 kB"),
-    "503": answer("KredibelError", "every reader busy (Retry-After)"),
+    "429": answer("KredibelError", "the key's rate limit (Retry-After; off by default)"),
+    "503": answer("KredibelError", "every reader busy, or request bodies over their budget (Retry-After)"),
     "504": answer("KredibelError", "time limit"),
 }
-signzy_errors = errors("SignzyError", [400, 401, 404, 405, 413, 422, 431, 503, 504, 507])
-native_errors = {**errors("NativeError", [401, 404, 405, 431, 503, 504]),
+signzy_errors = errors("SignzyError", [400, 401, 404, 405, 413, 422, 429, 431, 503, 504, 507])
+native_errors = {**errors("NativeError", [401, 404, 405, 429, 431, 503, 504]),
                  "400": {"description": "bad flags or body, or an image that does not decode (a report)",
                          "content": {"application/json": {"schema": {"oneOf": [ref("NativeError"), ref("Report")]}}}},
                  "413": {"description": "too large", "content": {"application/json": {"schema": {
@@ -155,6 +156,8 @@ paths = {
         "content": {"text/plain": {"schema": S}}}}, security=[])},
     "/openapi.json": {"get": op("This document", "health", {"200": {"description": "OpenAPI 3.1",
         "content": {"application/json": {"schema": {"type": "object"}}}}}, security=[])},
+    "/docs": {"get": op("This document as a page, with a form to try each operation", "health", {
+        "200": {"description": "HTML, self-contained", "content": {"text/html": {"schema": S}}}}, security=[])},
     "/v1/ocr/id/passport": {"post": op("Kredibel passport OCR", "kredibel",
         {"200": answer("KredibelResponse", "read"), **kredibel_errors}, json_body("KredibelRequest"), bearer)},
     "/v1/read": {"post": op("Read an image: the report of `read --json`", "native",

@@ -46,6 +46,11 @@ pub struct ServerConfig {
     /// requests (by `Content-Length`; a body without one counts as the largest allowed);
     /// past it, 503 at once.
     pub max_body_bytes_in_flight: usize,
+    /// `PV_RATE_LIMIT_PER_MINUTE`: requests a minute per API key or Signzy account; 0
+    /// (the default) turns rate limiting off.
+    pub rate_limit_per_minute: u32,
+    /// `PV_RATE_LIMIT_BURST`: requests a key may make at once before the rate applies.
+    pub rate_limit_burst: u32,
     /// `PV_REQUEST_TIMEOUT_MS`: time limit of one request.
     pub request_timeout_ms: u64,
     /// `PV_MAX_PIXELS`: images with more pixels are refused before decoding.
@@ -261,6 +266,12 @@ impl Config {
         }
         if let Some(v) = env("PV_MAX_QUEUE") {
             s.max_queue = parsed("PV_MAX_QUEUE", &v)?;
+        }
+        if let Some(v) = env("PV_RATE_LIMIT_PER_MINUTE") {
+            s.rate_limit_per_minute = parsed("PV_RATE_LIMIT_PER_MINUTE", &v)?;
+        }
+        if let Some(v) = env("PV_RATE_LIMIT_BURST") {
+            s.rate_limit_burst = parsed("PV_RATE_LIMIT_BURST", &v)?;
         }
         if let Some(v) = env("PV_MAX_BODY_BYTES_IN_FLIGHT") {
             s.max_body_bytes_in_flight = parsed("PV_MAX_BODY_BYTES_IN_FLIGHT", &v)?;

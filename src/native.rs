@@ -44,6 +44,8 @@ pub enum NativeError {
     TooLarge(usize),
     #[error("every reader is busy; retry later")]
     Busy { retry_after_secs: u64 },
+    #[error("this key has made too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("the request took longer than its time limit")]
     Timeout,
     #[error("internal error")]
@@ -63,6 +65,7 @@ impl NativeError {
             NativeError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             NativeError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             NativeError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "server_busy"),
+            NativeError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             NativeError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             NativeError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
             NativeError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
@@ -82,7 +85,10 @@ impl IntoResponse for NativeError {
         let body = json!({"error": {"type": kind, "message": self.to_string()}});
         let mut res = (status, Json(body)).into_response();
         match self {
-            NativeError::Busy { retry_after_secs } => set_retry_after(&mut res, retry_after_secs),
+            NativeError::Busy { retry_after_secs }
+            | NativeError::RateLimited { retry_after_secs } => {
+                set_retry_after(&mut res, retry_after_secs)
+            }
             NativeError::Unauthorized => {
                 res.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -192,9 +198,21 @@ async fn read(State(state): State<AppState>, req: Request) -> Result<Response, N
     let key = bearer_token(req.headers())
         .map(str::to_owned)
         .or_else(|| query_param(&uri, "key"));
-    if !key.is_some_and(|k| key_allowed(&state.config.kredibel.api_keys, &k)) {
+    if !key
+        .as_ref()
+        .is_some_and(|k| key_allowed(&state.config.kredibel.api_keys, k))
+    {
         discard_body(req, state.config.server.max_upload_bytes).await;
         return Err(NativeError::Unauthorized);
+    }
+    if let Err(limited) = state
+        .rate
+        .check(&format!("key:{}", key.unwrap_or_default()))
+    {
+        discard_body(req, state.config.server.max_upload_bytes).await;
+        return Err(NativeError::RateLimited {
+            retry_after_secs: limited.retry_after_secs,
+        });
     }
     let Upload { name, bytes } = Upload::from_request(req, &state).await?;
     let defaults = ReadOptions::default();

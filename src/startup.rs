@@ -50,6 +50,7 @@ pub const ROUTES: &[&str] = &[
     "/readyz",
     "/metrics",
     "/openapi.json",
+    "/docs",
     "/v1/read",
     "/v1/ocr/id/passport",
     "/api/v2/patrons/login",

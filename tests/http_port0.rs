@@ -466,3 +466,58 @@ async fn bodies_past_the_in_flight_budget_get_503_in_the_vendor_shape_until_one_
     s.stop.send(()).unwrap();
     s.task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn keys_past_their_rate_get_429_with_retry_after_in_each_apis_shape() {
+    let s = start_with(|c| {
+        c.kredibel.api_keys = vec![KEY.into(), "other-key".into()];
+        c.signzy.users = vec![passport_vision::config::SignzyUser {
+            username: "alice".into(),
+            password: "alice-pw".into(),
+        }];
+        c.server.rate_limit_per_minute = 1;
+        c.server.rate_limit_burst = 2;
+    })
+    .await;
+    let kredibel = |key: &'static str| {
+        let addr = s.addr;
+        async move {
+            http(
+                addr,
+                "POST",
+                "/v1/ocr/id/passport",
+                &[&format!("Authorization: Bearer {key}")],
+                "{\"image\": \"AAAA\"}",
+            )
+            .await
+        }
+    };
+    // Two requests of the burst (refused as images, but counted), then 429.
+    for _ in 0..2 {
+        assert_eq!(kredibel(KEY).await.status, 400);
+    }
+    let limited = kredibel(KEY).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.head.contains("retry-after: "), "{}", limited.head);
+    let v: Value = serde_json::from_str(&limited.body).unwrap();
+    assert_eq!(v["errors"]["errorType"], "rate_limited", "{v}");
+    // The same key on /v1/read shares the count; another key has its own.
+    let native = http(s.addr, "POST", &format!("/v1/read?key={KEY}"), &[], "x").await;
+    assert_eq!(native.status, 429);
+    let v: Value = serde_json::from_str(&native.body).unwrap();
+    assert_eq!(v["error"]["type"], "rate_limited", "{v}");
+    assert_eq!(kredibel("other-key").await.status, 400);
+    // A Signzy account: two logins, then 429 in Signzy's shape.
+    let login = json!({"username": "alice", "password": "alice-pw"}).to_string();
+    for _ in 0..2 {
+        let ok = http(s.addr, "POST", "/api/v2/patrons/login", &[], &login).await;
+        assert_eq!(ok.status, 200, "{}", ok.body);
+    }
+    let limited = http(s.addr, "POST", "/api/v2/patrons/login", &[], &login).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.head.contains("retry-after: "), "{}", limited.head);
+    let v: Value = serde_json::from_str(&limited.body).unwrap();
+    assert_eq!(v["error"]["code"], "RATE_LIMITED", "{v}");
+    s.stop.send(()).unwrap();
+    s.task.await.unwrap().unwrap();
+}

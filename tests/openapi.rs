@@ -40,3 +40,25 @@ async fn the_document_is_served() {
     let served: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(served["info"]["title"], "passport-vision");
 }
+
+#[tokio::test]
+async fn the_docs_page_is_served_whole_and_loads_nothing_from_elsewhere() {
+    let mut c = passport_vision::config::Config::default();
+    c.storage.url = common::temp_storage_url("openapi");
+    let app = startup::build_app(c, common::models()).await.unwrap();
+    let res = app
+        .oneshot(Request::get("/docs").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"));
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8(body.to_vec()).unwrap();
+    assert!(page.contains("fetch(\"/openapi.json\")"));
+    // Offline: no script, style, font or image from another address.
+    for outside in ["http://", "https://", "//cdn", "@import"] {
+        assert!(!page.contains(outside), "the page refers to {outside}");
+    }
+}

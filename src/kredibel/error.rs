@@ -47,6 +47,8 @@ pub enum KredibelError {
     ParsingFailed,
     #[error("The server is busy. Retry in {retry_after_secs} s.")]
     Busy { retry_after_secs: u64 },
+    #[error("Too many requests with this API key. Retry in {retry_after_secs} s.")]
+    RateLimited { retry_after_secs: u64 },
     #[error("The request took longer than its time limit.")]
     Timeout,
     #[error("Internal server error.")]
@@ -81,6 +83,7 @@ impl KredibelError {
             ),
             ParsingFailed => (StatusCode::UNPROCESSABLE_ENTITY, Some("parsing_failed")),
             Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, Some("server_busy")),
+            RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")),
             Timeout => (StatusCode::GATEWAY_TIMEOUT, Some("timeout")),
             Internal => (StatusCode::INTERNAL_SERVER_ERROR, Some("internal_error")),
             MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
@@ -146,7 +149,10 @@ impl IntoResponse for KredibelError {
         };
         let mut res = (status, Json(body)).into_response();
         match self {
-            KredibelError::Busy { retry_after_secs } => set_retry_after(&mut res, retry_after_secs),
+            KredibelError::Busy { retry_after_secs }
+            | KredibelError::RateLimited { retry_after_secs } => {
+                set_retry_after(&mut res, retry_after_secs)
+            }
             KredibelError::MissingKey | KredibelError::InvalidKey => {
                 res.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -61,7 +61,14 @@ async fn passport(
         Some(k) if !key_allowed(&state.config.kredibel.api_keys, &k) => {
             return Err(KredibelError::InvalidKey)
         }
-        Some(_) => {}
+        Some(k) => {
+            state
+                .rate
+                .check(&format!("key:{k}"))
+                .map_err(|l| KredibelError::RateLimited {
+                    retry_after_secs: l.retry_after_secs,
+                })?
+        }
     }
     let JsonBody(value) = body?;
     let mut req = PassportRequest::from_value(value)?;

@@ -10,6 +10,7 @@ pub mod budget;
 pub mod listen;
 pub mod metrics;
 pub mod pool;
+pub mod rate;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub pool: Arc<Pool>,
     /// Files, identities, patrons and sessions ([`crate::storage`]).
     pub storage: Storage,
+    /// Requests per key ([`rate`]; off unless configured).
+    pub rate: Arc<rate::RateLimiter>,
     ready: Arc<AtomicBool>,
 }
 
@@ -55,12 +58,17 @@ impl AppState {
             Duration::from_millis(config.server.queue_wait_ms),
             config.server.max_queue,
         );
+        let rate = rate::RateLimiter::new(
+            config.server.rate_limit_per_minute,
+            config.server.rate_limit_burst,
+        );
         AppState {
             config: Arc::new(config),
             reader: models.reader,
             faces: models.faces,
             pool: Arc::new(pool),
             storage,
+            rate: Arc::new(rate),
             ready: Arc::new(AtomicBool::new(true)),
         }
     }
@@ -117,13 +125,14 @@ impl FromRef<AppState> for Arc<Pool> {
 
 /// The health routes: `GET /healthz` (the process answers) and `GET /readyz` (503 while
 /// shutting down), with the pool's size and free slots; `GET /metrics` and
-/// `GET /openapi.json`.
+/// `GET /openapi.json` and `GET /docs`.
 pub fn health_router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .route("/openapi.json", get(openapi))
+        .route("/docs", get(docs))
         .with_state(state)
 }
 
@@ -133,6 +142,26 @@ pub const OPENAPI: &str = include_str!("../../openapi/openapi.json");
 
 async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// A page that shows [`OPENAPI`] and sends requests from a form (`openapi/docs.html`),
+/// compiled in: it loads nothing from anywhere but this service.
+pub const DOCS: &str = include_str!("../../openapi/docs.html");
+
+async fn docs() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Its own inline script and style, and requests to this service, only.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+                 connect-src 'self'; img-src 'self' data:",
+            ),
+        ],
+        DOCS,
+    )
+        .into_response()
 }
 
 /// The route template a path matches among `routes` (`{name}` matches one segment), for

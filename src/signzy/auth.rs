@@ -100,6 +100,7 @@ pub async fn login(
     let storage = &ctx.app.storage;
     let (patron_key, patron) = patron(storage, &username).await?;
     let patron_id = patron.user_id.clone();
+    ctx.count_request(&patron_id)?;
     let token = ids::random_string(64, ALNUM);
     let key = Key::new(Kind::Sessions, &token).expect("tokens are valid keys");
     let now = crate::clock::now_ms();
@@ -140,18 +141,22 @@ fn request_token(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     header.or_else(|| query_param(uri, "access_token").filter(|t| !t.is_empty()))
 }
 
-/// The session key and patronId of the request's live token; 401 without one.
+/// The session key and patronId of the request's live token; 401 without one. The
+/// request counts against the account's rate limit.
 pub async fn authorize(
-    storage: &Storage,
+    ctx: &Ctx,
     headers: &HeaderMap,
     uri: &Uri,
 ) -> Result<(Key, String), SignzyError> {
     let token = request_token(headers, uri).ok_or(SignzyError::AuthorizationRequired)?;
     let key = Key::new(Kind::Sessions, &token).ok_or(SignzyError::AuthorizationRequired)?;
-    let session = storage
+    let session = ctx
+        .app
+        .storage
         .get_json::<Session>(&key)
         .await?
         .ok_or(SignzyError::AuthorizationRequired)?;
+    ctx.count_request(&session.patron_id)?;
     Ok((key, session.patron_id))
 }
 
@@ -160,8 +165,7 @@ pub async fn logout(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<StatusCode, SignzyError> {
-    let storage = &ctx.app.storage;
-    let (key, _) = authorize(storage, &headers, &uri).await?;
-    storage.delete(&key).await?;
+    let (key, _) = authorize(&ctx, &headers, &uri).await?;
+    ctx.app.storage.delete(&key).await?;
     Ok(StatusCode::NO_CONTENT)
 }

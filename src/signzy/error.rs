@@ -53,6 +53,9 @@ pub enum SignzyError {
     TooLarge,
     #[error("the server is busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// 429 `RATE_LIMITED`: the account has made too many requests (`server.rate_limit_*`).
+    #[error("this account has made too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     /// 507: the store holds `storage.max_bytes` of files; nothing was written.
     #[error("the file store is full; nothing was stored")]
     StorageFull,
@@ -100,6 +103,7 @@ impl SignzyError {
             NotReadable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "Error", "NOT_READABLE"),
             TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Error", "PAYLOAD_TOO_LARGE"),
             Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "Error", "SERVER_BUSY"),
+            RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "Error", "RATE_LIMITED"),
             StorageFull => (
                 StatusCode::INSUFFICIENT_STORAGE,
                 "Error",
@@ -154,7 +158,10 @@ impl IntoResponse for SignzyError {
         }});
         let mut res = (status, Answer(body)).into_response();
         match self {
-            SignzyError::Busy { retry_after_secs } => set_retry_after(&mut res, retry_after_secs),
+            SignzyError::Busy { retry_after_secs }
+            | SignzyError::RateLimited { retry_after_secs } => {
+                set_retry_after(&mut res, retry_after_secs)
+            }
             // Storage recovers on its own; a client may retry shortly.
             SignzyError::StorageUnavailable => set_retry_after(&mut res, 1),
             _ => {}

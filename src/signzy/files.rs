@@ -52,7 +52,7 @@ async fn store_upload(
     ttl: Option<String>,
 ) -> Result<Answer<UploadResponse>, SignzyError> {
     if ctx.sz.uploads_need_token {
-        super::auth::authorize(&ctx.app.storage, auth.0, auth.1).await?;
+        super::auth::authorize(ctx, auth.0, auth.1).await?;
     }
     if bytes.is_empty() {
         return Err(SignzyError::BadRequest("the file is empty".into()));

@@ -10,7 +10,7 @@ use super::wire::{Answer, Body, IdentityRequest, IdentityResponse};
 use super::{auth, Ctx, SignzyError};
 use crate::ids::{self, LOWER_ALNUM};
 use crate::server::auth::constant_time_eq;
-use crate::storage::{Key, Kind, Storage, Write};
+use crate::storage::{Key, Kind, Write};
 
 /// Identity types Signzy documents.
 pub const IDENTITY_TYPES: [&str; 7] = [
@@ -42,7 +42,7 @@ pub async fn create(
     body: Result<Body<IdentityRequest>, SignzyError>,
 ) -> Result<Answer<IdentityResponse>, SignzyError> {
     let storage = &ctx.app.storage;
-    let (_, session_patron) = auth::authorize(storage, &headers, &uri).await?;
+    let (_, session_patron) = auth::authorize(&ctx, &headers, &uri).await?;
     if session_patron != patron_id {
         return Err(SignzyError::AuthorizationRequired);
     }
@@ -109,12 +109,13 @@ fn check_size(images: &[String], callback: Option<&str>) -> Result<(), SignzyErr
 }
 
 /// The identity `item_id` when `access_token` is its token: 404 for an unknown one, 401
-/// for a wrong token.
+/// for a wrong token. The request counts against its account's rate limit.
 pub async fn authorized(
-    storage: &Storage,
+    ctx: &Ctx,
     item_id: &str,
     access_token: &str,
 ) -> Result<Identity, SignzyError> {
+    let storage = &ctx.app.storage;
     let not_found = || SignzyError::NotFound(item_id.to_string());
     let key = Key::new(Kind::Identities, item_id).ok_or_else(not_found)?;
     let identity = storage
@@ -124,5 +125,6 @@ pub async fn authorized(
     if !constant_time_eq(identity.access_token.as_bytes(), access_token.as_bytes()) {
         return Err(SignzyError::AuthorizationRequired);
     }
+    ctx.count_request(&identity.patron_id)?;
     Ok(identity)
 }

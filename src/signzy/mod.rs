@@ -65,6 +65,19 @@ pub struct Ctx {
     pub sz: Arc<Signzy>,
 }
 
+impl Ctx {
+    /// Counts one request of the account `patron_id` against the rate limit
+    /// (`server.rate_limit_per_minute`; off by default).
+    pub fn count_request(&self, patron_id: &str) -> Result<(), SignzyError> {
+        self.app
+            .rate
+            .check(&format!("patron:{patron_id}"))
+            .map_err(|l| SignzyError::RateLimited {
+                retry_after_secs: l.retry_after_secs,
+            })
+    }
+}
+
 impl FromRef<Ctx> for AppState {
     fn from_ref(ctx: &Ctx) -> AppState {
         ctx.app.clone()

@@ -39,7 +39,7 @@ pub async fn snoop(
     let item_id = required(req.item_id, "itemId")?;
     let access_token = required(req.access_token, "accessToken")?;
     let task = required(req.task, "task")?;
-    let identity = identities::authorized(&ctx.app.storage, &item_id, &access_token).await?;
+    let identity = identities::authorized(&ctx, &item_id, &access_token).await?;
     let essentials = req.essentials.unwrap_or_default();
     let response = match task.as_str() {
         "faceExtraction" => {
