@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the image with podman from the binary `cargo test` built, starts it with
-# compose.yaml (podman-compose), and runs the Postman collection against it.
+# compose.yaml (podman-compose), and runs the Postman collection against it; then starts
+# compose.scale.yaml's two replicas over S3 (moto on this host, from .ci/run's PyPI
+# packages) and uses a token from one replica on the other.
 #
 # The machine has no Docker daemon and no registry: Debian's podman (with runc: crun
 # fails here on RLIMIT_NOFILE), a debian:bookworm-slim made by debootstrap and imported
@@ -52,3 +54,37 @@ NEWMAN=target/ci-node/node_modules/.bin/newman
 "$NEWMAN" run postman/passport-vision.postman_collection.json \
   -e postman/local.postman_environment.json --env-var "baseUrl=$PV_PUBLIC_URL" \
   --working-dir . --reporters cli
+podman-compose down -v >/dev/null 2>&1
+trap - EXIT
+
+# Scale-out: the two replicas of compose.scale.yaml over one bucket of moto's S3, reached at
+# this host's address (a name such as host.containers.internal would read to moto as a
+# virtual-hosted bucket).
+MOTO_PORT=18093
+moto_server -H 0.0.0.0 -p "$MOTO_PORT" >/dev/null 2>&1 &
+MOTO=$!
+trap 'podman-compose -f compose.scale.yaml down >/dev/null 2>&1 || true; kill $MOTO 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  curl -s -o /dev/null "127.0.0.1:$MOTO_PORT" && break
+  sleep 0.2
+done
+curl -sf -X PUT "http://127.0.0.1:$MOTO_PORT/pv-ci" >/dev/null
+HOST_IP=$(hostname -I | awk '{print $1}')
+export PV_S3_ENDPOINT="http://$HOST_IP:$MOTO_PORT" PV_S3_BUCKET=pv-ci AWS_ACCESS_KEY_ID=test \
+  AWS_SECRET_ACCESS_KEY=test PV_PORT_A=18094 PV_PORT_B=18095 PV_PUBLIC_URL=http://127.0.0.1:18094
+podman-compose -f compose.scale.yaml up -d >/dev/null
+for port in "$PV_PORT_A" "$PV_PORT_B"; do
+  for _ in $(seq 150); do
+    curl -sf "127.0.0.1:$port/readyz" >/dev/null && break
+    sleep 0.2
+  done
+done
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+LOGIN=$(curl -sf "127.0.0.1:$PV_PORT_A/api/v2/patrons/login" -H 'content-type: application/json' \
+  -d '{"username":"pv-dev","password":"pv-dev-password"}')
+TOKEN=$(echo "$LOGIN" | json '["id"]')
+PATRON=$(echo "$LOGIN" | json '["userId"]')
+IDENTITY=$(curl -sf "127.0.0.1:$PV_PORT_B/api/v2/patrons/$PATRON/identities" \
+  -H "Authorization: $TOKEN" -H 'content-type: application/json' -d '{"type":"passport","images":[]}')
+test "$(echo "$IDENTITY" | json '["patronId"]')" = "$PATRON"
+echo "compose.scale.yaml: a token issued by replica A created an identity on replica B"
