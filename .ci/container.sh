@@ -40,7 +40,7 @@ if ! out=$(podman run --rm debian:bookworm-slim true 2>&1); then
 fi
 # The docker image format keeps HEALTHCHECK (OCI has none).
 export BUILDAH_FORMAT=docker
-export PV_BUILD_SOURCE=prebuilt PV_BINARY=target/debug/passport-vision PV_PORT=18092 \
+export PV_BUILD_TARGET=prebuilt PV_BINARY=target/debug/passport-vision PV_PORT=18092 \
   PV_PUBLIC_URL=http://127.0.0.1:18092
 podman-compose build >/dev/null
 podman-compose up -d >/dev/null
