@@ -312,16 +312,16 @@ pub fn find_mrz_bands(gray: &GrayImage, target: u32) -> Vec<Candidate> {
     work.finish(out)
 }
 
-/// The working ink mask resampled (nearest pixel) on a grid turned by `theta`: row `j`,
-/// column `i` holds the mask at u = `u_min` + i, v = `v_min` + j, where u = x cos + y sin
-/// runs along the text and v = -x sin + y cos across it (working pixels).
+/// The working ink mask resampled (nearest pixel) on a grid turned by `theta`, kept as
+/// runs of ink per row: row `j`, column `i` of the grid lies at u = `u_min` + i,
+/// v = `v_min` + j, where u = x cos + y sin runs along the text and v = -x sin + y cos
+/// across it (working pixels).
 struct Turned {
     theta: f32,
     u_min: f32,
     v_min: f32,
-    w: usize,
-    h: usize,
-    mask: Vec<u8>,
+    /// Per row, the runs of ink as inclusive column ranges, left to right.
+    rows: Vec<Vec<(usize, usize)>>,
 }
 
 impl Turned {
@@ -336,97 +336,128 @@ impl Turned {
         let v_min = vs.iter().copied().fold(f32::MAX, f32::min).floor();
         let v_max = vs.iter().copied().fold(f32::MIN, f32::max).ceil();
         let (w, h) = ((u_max - u_min) as usize + 1, (v_max - v_min) as usize + 1);
-        let mut mask = vec![0u8; w * h];
+        let mut rows = Vec::with_capacity(h);
         for j in 0..h {
             let v = v_min + j as f32;
+            let mut runs: Vec<(usize, usize)> = Vec::new();
             for i in 0..w {
                 let u = u_min + i as f32;
                 let x = (u * c - v * s).round();
                 let y = (u * s + v * c).round();
-                if x >= 0.0 && y >= 0.0 && (x as usize) < work.w && (y as usize) < work.h {
-                    mask[j * w + i] = work.mask[y as usize * work.w + x as usize];
+                let ink = x >= 0.0
+                    && y >= 0.0
+                    && (x as usize) < work.w
+                    && (y as usize) < work.h
+                    && work.mask[y as usize * work.w + x as usize] != 0;
+                if ink {
+                    match runs.last_mut() {
+                        Some(r) if r.1 + 1 == i => r.1 = i,
+                        _ => runs.push((i, i)),
+                    }
                 }
             }
+            rows.push(runs);
         }
         Turned {
             theta,
             u_min,
             v_min,
-            w,
-            h,
-            mask,
+            rows,
         }
     }
 
     /// The lines of MRZ length among the bands of rows smeared for characters about `h`
     /// pixels tall (heights within a factor 1.6 either way of `h`), in working pixels.
     fn bands(&self, h: f32) -> Vec<LineGeom> {
-        let (w, rows) = (self.w, self.h);
         let gap = (BAND_GAP * h).round() as usize;
         let min_run = (18.0 * h) as usize;
-        // Rows smeared across gaps up to `gap`, keeping the runs of MRZ length.
-        let mut smeared = vec![0u8; w * rows];
-        for j in 0..rows {
-            let row = &self.mask[j * w..(j + 1) * w];
-            let out = &mut smeared[j * w..(j + 1) * w];
-            let mut run: Option<(usize, usize)> = None;
-            let mut flush = |r: (usize, usize)| {
-                if r.1 + 1 - r.0 >= min_run {
-                    out[r.0..=r.1].iter_mut().for_each(|p| *p = 1);
-                }
-            };
-            for (i, _) in row.iter().enumerate().filter(|(_, &p)| p != 0) {
-                run = match run {
-                    Some((a, b)) if i - b <= gap + 1 => Some((a, i)),
-                    Some(r) => {
-                        flush(r);
-                        Some((i, i))
+        // Each row's runs smeared across gaps up to `gap`, keeping those of MRZ length:
+        // (row, first column, last column).
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        let mut row_start = Vec::with_capacity(self.rows.len() + 1);
+        for (j, row) in self.rows.iter().enumerate() {
+            row_start.push(runs.len());
+            let mut cur: Option<(usize, usize)> = None;
+            for &(a, b) in row {
+                cur = match cur {
+                    Some((s, e)) if a <= e + gap + 1 => Some((s, b)),
+                    Some((s, e)) => {
+                        if e + 1 - s >= min_run {
+                            runs.push((j, s, e));
+                        }
+                        Some((a, b))
                     }
-                    None => Some((i, i)),
+                    None => Some((a, b)),
                 };
             }
-            if let Some(r) = run {
-                flush(r);
+            if let Some((s, e)) = cur {
+                if e + 1 - s >= min_run {
+                    runs.push((j, s, e));
+                }
             }
+        }
+        row_start.push(runs.len());
+        // Runs that touch from one row to the next (8-connected) form one band.
+        let mut parent: Vec<usize> = (0..runs.len()).collect();
+        for j in 1..self.rows.len() {
+            for k in row_start[j]..row_start[j + 1] {
+                for m in row_start[j - 1]..row_start[j] {
+                    let (a, b) = (runs[k], runs[m]);
+                    if a.1 <= b.2 + 1 && b.1 <= a.2 + 1 {
+                        let (ra, rb) = (find(&mut parent, k), find(&mut parent, m));
+                        parent[ra.max(rb)] = ra.min(rb);
+                    }
+                }
+            }
+        }
+        let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for k in 0..runs.len() {
+            groups.entry(find(&mut parent, k)).or_default().push(k);
         }
         let (s, c) = self.theta.sin_cos();
         let mut lines = Vec::new();
-        for comp in geom::components(&smeared, w, rows) {
-            if (comp.height() as f32) < 0.6 * h {
+        for members in groups.values() {
+            // Each row's smeared length and extent (members come row by row): rows
+            // through a whole line count far more than those where a stroke runs on to
+            // the next line.
+            let mut extents: Vec<(usize, usize, usize, usize)> = Vec::new();
+            for &k in members {
+                let (j, a, b) = runs[k];
+                match extents.last_mut() {
+                    Some(e) if e.0 == j => {
+                        e.1 += b + 1 - a;
+                        e.2 = e.2.min(a);
+                        e.3 = e.3.max(b);
+                    }
+                    _ => extents.push((j, b + 1 - a, a, b)),
+                }
+            }
+            if (extents.len() as f32) < 0.6 * h {
                 continue;
             }
-            // Each row's extent within the component's box, and its count of smeared
-            // pixels: rows through a whole line count far more than those where a stroke
-            // runs on to the next line.
-            let extents: Vec<(usize, usize, usize)> = (comp.y0..=comp.y1)
-                .map(|j| {
-                    let row = &smeared[j as usize * w..(j as usize + 1) * w];
-                    let span = &row[comp.x0 as usize..=comp.x1 as usize];
-                    let n = span.iter().filter(|&&p| p != 0).count();
-                    let first = span.iter().position(|&p| p != 0).unwrap_or(0);
-                    let last = span.iter().rposition(|&p| p != 0).unwrap_or(0);
-                    (n, comp.x0 as usize + first, comp.x0 as usize + last)
-                })
-                .collect();
-            let most = extents.iter().map(|e| e.0).max().unwrap_or(0);
-            let mut j = 0;
-            while j < extents.len() {
-                if 2 * extents[j].0 < most {
-                    j += 1;
+            let most = extents.iter().map(|e| e.1).max().unwrap_or(0);
+            let mut i = 0;
+            while i < extents.len() {
+                if 2 * extents[i].1 < most {
+                    i += 1;
                     continue;
                 }
-                let top = j;
-                while j < extents.len() && 2 * extents[j].0 >= most {
-                    j += 1;
+                let top = i;
+                // Consecutive rows only: a band has no holes.
+                while i < extents.len()
+                    && 2 * extents[i].1 >= most
+                    && (i == top || extents[i].0 == extents[i - 1].0 + 1)
+                {
+                    i += 1;
                 }
-                let band = &extents[top..j];
+                let band = &extents[top..i];
                 let height = band.len() as f32;
                 if height < h / 1.6 || height > h * 1.6 || height < 3.0 {
                     continue;
                 }
                 // The median row's ends: a stroke's end sticks out of a few rows only.
-                let mut starts: Vec<usize> = band.iter().map(|e| e.1).collect();
-                let mut ends: Vec<usize> = band.iter().map(|e| e.2).collect();
+                let mut starts: Vec<usize> = band.iter().map(|e| e.2).collect();
+                let mut ends: Vec<usize> = band.iter().map(|e| e.3).collect();
                 starts.sort_unstable();
                 ends.sort_unstable();
                 let (a, b) = (starts[starts.len() / 2], ends[ends.len() / 2]);
@@ -435,7 +466,7 @@ impl Turned {
                     continue;
                 }
                 let u = self.u_min + 0.5 * (a + b) as f32;
-                let v = self.v_min + comp.y0 as f32 + top as f32 + 0.5 * (height - 1.0);
+                let v = self.v_min + band[0].0 as f32 + 0.5 * (height - 1.0);
                 lines.push(LineGeom {
                     cx: u * c - v * s,
                     cy: u * s + v * c,
