@@ -87,7 +87,9 @@ schemas = {
     "Report": obj({"file": S, "mrz": {"oneOf": [{"type": "null"}, ref("NativeMrz")]},
                    "fields": {"type": ["object", "null"]}, "document": obj({
                        "detected": B, "quad": {"type": ["array", "null"]}, "tilt": N, "mirrored": B}),
-                   "face": {"type": ["object", "null"]},
+                   "face": {"type": ["object", "null"], "properties": {
+                       "box": {"type": "array", "items": N, "minItems": 4, "maxItems": 4},
+                       "score": N, "found_on": {"enum": ["page", "image"]}}},
                    "error": {"oneOf": [{"type": "null"}, obj({"type": S, "message": S})]},
                    "elapsed_ms": N}),
     "NativeMrz": obj({"format": S, "lines": arr(S), "checks": arr(check), "valid": B, "confidence": N},

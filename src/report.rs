@@ -115,9 +115,10 @@ pub fn read_bytes(
         let decoded = vision::image_io::decode(bytes, opts.max_pixels)?;
         decode_ms = start.elapsed().as_secs_f64() * 1000.0;
         let (reading, portrait) = reader.read_with_portrait(det, &decoded, opts)?;
-        face = portrait.map(
-            |p| json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score}),
-        );
+        face = portrait.map(|p| {
+            json!({"box": [p.face.x, p.face.y, p.face.w, p.face.h], "score": p.face.score,
+                "found_on": p.found_on})
+        });
         Ok(reading)
     })();
     let mut report = FileReport::new(name, result, start.elapsed().as_secs_f64() * 1000.0);

@@ -867,3 +867,25 @@ async fn kredibel_matches_the_ground_truth_on_every_real_passport_read_exactly()
         "only {exact} of {passports} real passports were read exactly"
     );
 }
+
+#[tokio::test]
+async fn native_read_says_whether_the_portrait_was_found_on_the_page_or_the_whole_image() {
+    let page = image::load_from_memory(&fixture("td3_passport_portrait.png"))
+        .unwrap()
+        .to_rgb8();
+    let a = send(app().await, native_request(png(&page.clone().into()))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["face"]["found_on"], "page", "{}", a.body["face"]);
+    // The MRZ painted over: no page to go by, and the portrait is still found.
+    let mut covered = page;
+    let h = covered.height();
+    for (_, y, p) in covered.enumerate_pixels_mut() {
+        if y > h * 3 / 4 {
+            *p = image::Rgb([235, 232, 225]);
+        }
+    }
+    let a = send(app().await, native_request(png(&covered.into()))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.body["mrz"].is_null(), "{}", a.body["mrz"]);
+    assert_eq!(a.body["face"]["found_on"], "image", "{}", a.body["face"]);
+}

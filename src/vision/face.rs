@@ -103,12 +103,25 @@ impl FaceBox {
     }
 }
 
+/// Where a portrait was looked for when it was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FoundOn {
+    /// On the page the MRZ places (the ICAO portrait zone first, then the wider looks).
+    Page,
+    /// On the whole image in its four quarter turns, with no page to go by (the MRZ was
+    /// not read, or no portrait was on the page it placed).
+    Image,
+}
+
 /// The holder's portrait: where the face is and an upright crop around it.
 #[derive(Clone, Debug)]
 pub struct Portrait {
     /// The face in displayed-image pixels (the bounding box of the detector's box, which
     /// is square in the page's upright frame).
     pub face: FaceBox,
+    /// Which search found it.
+    pub found_on: FoundOn,
     /// The crop, upright and unmirrored, about 35:45, with the margins of a passport photo.
     pub crop: RgbImage,
 }
@@ -612,7 +625,11 @@ fn search(
     };
     let face = page.face_box(&best);
     let crop = crop_portrait(rgb, &page, &best);
-    Ok(Some(Portrait { face, crop }))
+    Ok(Some(Portrait {
+        face,
+        found_on: FoundOn::Page,
+        crop,
+    }))
 }
 
 /// Finds a portrait without any page: the whole image in each of its four quarter turns,
@@ -654,6 +671,7 @@ pub fn find_portrait_anywhere(
     }
     Ok(best.map(|(frame, f)| Portrait {
         face: frame.face_box(&f),
+        found_on: FoundOn::Image,
         crop: crop_portrait(rgb, &frame, &f),
     }))
 }
