@@ -68,8 +68,14 @@ HELDOUT_FONTS = [
 # run 3 58/70, run 5 54/70, mostly 0 read as O in all-zero document numbers), so OCR-B's share goes
 # 0.57 -> 0.72 and the share of lines at 6-12 px cap height 0.4 -> 0.5.
 _RUN6 = os.environ.get("MRZGEN_RUN6", "") == "1"
+# Run 7 (models/MODEL_CARD.md, "Run 7"; MRZGEN_RUN7=1): the run 5 font mix unchanged (OCR-B 0.57;
+# run 6's larger OCR-B share lost whole synthetic pages), but overprints more often and across the
+# glyphs (strokes, ellipse arcs and grey stamp ink through the line rather than beside it), more
+# 6-12 px lines (0.4 -> 0.47), and at 6-12 px more blur + JPEG (the reader's low-quality transform).
+_RUN7 = os.environ.get("MRZGEN_RUN7", "") == "1"
 OCRB_FRAC = 0.47 if _RUN4_ORIG else (0.72 if _RUN6 else 0.57)
-SMALL_RES_FRAC = 0.5 if _RUN6 else 0.4
+SMALL_RES_FRAC = 0.5 if _RUN6 else (0.47 if _RUN7 else 0.4)
+OVERPRINT_FRAC = 0.55 if _RUN7 else 0.4
 # OCR-B's pitch at WORK_CAP: 1.05 cap heights (the middle of the run 1-3 range 0.97-1.13).
 OCRB_PITCH = 1.05
 STAMP_WORDS = ("SPECIMEN", "SPECIMEN", "SPECIMEN", "MUSTER", "SAMPLE", "VOID", "SPECIMEN", "ECHANTILLON",
@@ -875,7 +881,7 @@ class Generator:
             img = img * (1 - ao) + rng.uniform(0, paper * 0.7) * ao
         # ---- overprints over the line (stamps, strokes, boxes, SPECIMEN)
         if overprint is None:
-            overprint = rng.random() < 0.4 * S
+            overprint = rng.random() < OVERPRINT_FRAC * S
         if overprint:
             yoff = oh / 2 - cy  # line y -> crop row
             boxes = [(e0 - xl, base - ch + yoff, e1 - xl, base + yoff) for e0, e1 in ext]
@@ -928,7 +934,12 @@ class Generator:
         if rng.random() < 0.7 * S:
             img = img + rng.normal(0, rng.uniform(1, 12), size=img.shape).astype(np.float32)
         img = np.clip(img, 0, 255).astype(np.uint8)
-        if rng.random() < 0.5 * S:
+        if _RUN7 and ch_src < 12 and rng.random() < 0.35 * S:  # low-quality capture: blur ~0.6 px + JPEG 30-55
+            img = cv2.GaussianBlur(np.clip(img, 0, 255), (0, 0), rng.uniform(0.45, 0.75))
+            img = np.clip(img, 0, 255).astype(np.uint8)
+            ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 56))])
+            img = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
+        elif rng.random() < 0.5 * S:
             q = int(rng.integers(15 if ch_src >= 10 else 30, 90))
             ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, q])
             img = cv2.imdecode(enc, cv2.IMREAD_GRAYSCALE)
@@ -993,6 +1004,8 @@ def _overprint(rng, img, ch, boxes, ymid):
             cx = rng.uniform(0, ow)
             cy = ymid + rng.uniform(-1.8, 1.8) * ch
             R = ch * rng.uniform(1.2, 3.5)
+            if _RUN7 and rng.random() < 0.5:  # the stamp's rim or text runs through the glyphs
+                cy = ymid + rng.choice([-1, 1]) * R * rng.uniform(0.6, 1.0) + rng.uniform(-0.3, 0.3) * ch
             ax = (int(R), int(R * rng.uniform(0.6, 1.0)))
             ang = rng.uniform(0, 180)
             th = max(1, int(rng.uniform(1.5, 4.5)))
@@ -1021,6 +1034,8 @@ def _overprint(rng, img, ch, boxes, ymid):
                 if rng.random() < 0.4:  # ellipse arc
                     c = (int(rng.uniform(0, ow)), int(ymid + rng.uniform(-2, 2) * ch))
                     ax = (int(ch * rng.uniform(0.8, 6)), int(ch * rng.uniform(0.5, 2.5)))
+                    if _RUN7 and rng.random() < 0.6:  # a marker ellipse whose top or bottom crosses the line
+                        c = (c[0], int(ymid + rng.choice([-1, 1]) * ax[1] * rng.uniform(0.7, 1.0)))
                     a0 = rng.uniform(0, 360)
                     cv2.ellipse(A, c, ax, rng.uniform(-30, 30), a0, a0 + rng.uniform(60, 300), 1.0,
                                 int(rng.integers(1, 4)), cv2.LINE_AA)
@@ -1029,7 +1044,7 @@ def _overprint(rng, img, ch, boxes, ymid):
                     x0 = rng.uniform(-0.1, 0.9) * ow
                     span = rng.uniform(1, 10) * ch
                     xs = np.sort(x0 + rng.uniform(0, span, size=n))
-                    ys = ymid + rng.normal(0, 0.9, size=n) * ch
+                    ys = ymid + rng.normal(0, 0.5 if _RUN7 else 0.9, size=n) * ch
                     tt = np.linspace(0, n - 1, n * 12)
                     px = np.interp(tt, np.arange(n), xs) + rng.uniform(0, 0.4) * ch * np.sin(tt * rng.uniform(1, 4))
                     py = np.interp(tt, np.arange(n), ys) + rng.uniform(0, 0.5) * ch * np.sin(tt * rng.uniform(1, 5))
