@@ -14,19 +14,22 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Span;
 
-/// Makes buffers of 1 MB and more (decoded images, request bodies) mapped and unmapped on
-/// their own, so that each goes back to the system when it is freed. By default glibc
-/// raises that threshold to the largest buffer freed so far (up to 32 MB), and then carves
-/// such buffers from the arena of the thread that asks: an image freed by one reader
-/// thread is not reused by the next, and each request's peak piles on the last. Measured
-/// on a 40 MP JPEG sent to `/v1/read` in 17.5 MB: peak RSS +163 MB by default, +147 MB
-/// with this.
+/// Makes buffers of 8 MB and more (large decoded images, request bodies) mapped and
+/// unmapped on their own, so that each goes back to the system when it is freed. By
+/// default glibc raises that threshold to the largest buffer freed so far (up to 32 MB),
+/// and then carves such buffers from the arena of the thread that asks: an image freed by
+/// one reader thread is not reused by the next, and each request's peak piles on the last.
+/// Measured on a 40 MP JPEG sent to `/v1/read` in 17.5 MB: peak RSS +163 MB by default,
+/// +147 MB with a 1 MB threshold. 8 MB, not 1 MB: mapping every page-sized image's
+/// buffers afresh cost a third of the Kredibel throughput on the fixture page (114 ->
+/// 79 requests/s at concurrency 4); at 8 MB it is 104 to 106, and `tests/memory.rs` reads
+/// the same.
 pub fn return_large_buffers() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; it is called before the pool
     // starts and is safe to call at any time.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 8 << 20);
     }
 }
 
