@@ -72,6 +72,21 @@ async fn http(addr: SocketAddr, method: &str, path: &str, headers: &[&str], body
     .unwrap()
 }
 
+/// A Kredibel read of the TD3 fixture page with the test's key.
+async fn kredibel_read_of_the_fixture(addr: SocketAddr) -> Reply {
+    let png = std::fs::read(common::repo_path("fixtures/pages/td3_passport.png")).unwrap();
+    let body = json!({"image": base64::engine::general_purpose::STANDARD.encode(png)}).to_string();
+    let auth = format!("Authorization: Bearer {KEY}");
+    http(
+        addr,
+        "POST",
+        "/v1/ocr/id/passport",
+        &["Content-Type: application/json", &auth],
+        &body,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn serves_health_checks_and_echoes_the_request_id_over_real_http() {
     let s = start().await;
@@ -92,17 +107,7 @@ async fn serves_health_checks_and_echoes_the_request_id_over_real_http() {
 #[tokio::test]
 async fn serves_a_kredibel_read_over_real_http_with_fields_in_the_vendor_order() {
     let s = start().await;
-    let png = std::fs::read(common::repo_path("fixtures/pages/td3_passport.png")).unwrap();
-    let body = json!({"image": base64::engine::general_purpose::STANDARD.encode(png)}).to_string();
-    let auth = format!("Authorization: Bearer {KEY}");
-    let r = http(
-        s.addr,
-        "POST",
-        "/v1/ocr/id/passport",
-        &["Content-Type: application/json", &auth],
-        &body,
-    )
-    .await;
+    let r = kredibel_read_of_the_fixture(s.addr).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.head.contains("content-type: application/json"));
     let v: Value = serde_json::from_str(&r.body).unwrap();
@@ -369,17 +374,7 @@ async fn metrics_scrape_as_prometheus_text_and_move_with_traffic() {
         prometheus_samples(&r.body)
     };
     let before = scrape().await;
-    let png = std::fs::read(common::repo_path("fixtures/pages/td3_passport.png")).unwrap();
-    let body = json!({"image": base64::engine::general_purpose::STANDARD.encode(png)}).to_string();
-    let auth = format!("Authorization: Bearer {KEY}");
-    let r = http(
-        s.addr,
-        "POST",
-        "/v1/ocr/id/passport",
-        &["Content-Type: application/json", &auth],
-        &body,
-    )
-    .await;
+    let r = kredibel_read_of_the_fixture(s.addr).await;
     assert_eq!(r.status, 200);
     let after = scrape().await;
     let requests = ["route=\"/v1/ocr/id/passport\"", "status=\"200\""];

@@ -26,15 +26,19 @@ fn every_route_is_in_the_document_and_every_path_is_a_route() {
     assert_eq!(paths, routes);
 }
 
-#[tokio::test]
-async fn the_document_is_served() {
+/// A GET of `path` from the service built as `main` builds it.
+async fn get(path: &str) -> axum::response::Response {
     let mut c = passport_vision::config::Config::default();
     c.storage.url = common::temp_storage_url("openapi");
     let app = startup::build_app(c, common::models()).await.unwrap();
-    let res = app
-        .oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap())
+    app.oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_document_is_served() {
+    let res = get("/openapi.json").await;
     assert_eq!(res.status(), 200);
     let body = res.into_body().collect().await.unwrap().to_bytes();
     let served: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -43,13 +47,7 @@ async fn the_document_is_served() {
 
 #[tokio::test]
 async fn the_docs_page_is_served_whole_and_loads_nothing_from_elsewhere() {
-    let mut c = passport_vision::config::Config::default();
-    c.storage.url = common::temp_storage_url("openapi");
-    let app = startup::build_app(c, common::models()).await.unwrap();
-    let res = app
-        .oneshot(Request::get("/docs").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let res = get("/docs").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let csp = res.headers()["content-security-policy"].to_str().unwrap();

@@ -95,7 +95,8 @@ pub const WORK_MAX_PIXELS: u64 = 16_000_000;
 /// pixel is decoded (so a 100000x100000 header costs nothing). 16-bit PNGs decode straight
 /// to 8 bits; images over [`WORK_MAX_PIXELS`] are reduced to it.
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, VisionError> {
-    let (image, orientation) = decode_8bit(bytes, max_pixels)?;
+    let kind = check_header(bytes, max_pixels)?;
+    let (image, orientation) = decode_8bit(bytes, kind, max_pixels)?;
     let (mut color, scale) = reduce(image);
     color.apply_orientation(orientation);
     let gray = luma_of(&color);
@@ -127,7 +128,7 @@ pub fn from_pixels(image: DynamicImage) -> Decoded {
 /// the decode).
 pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<(GrayImage, f32), VisionError> {
     let kind = check_header(bytes, max_pixels)?;
-    let luma = match kind {
+    let (image, orientation) = match kind {
         ImageKind::Jpeg => {
             let (decoder, orientation) = open(bytes, kind, max_pixels)?;
             let (w, h) = decoder.dimensions();
@@ -138,9 +139,8 @@ pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<(GrayImage, f32), Vi
                 None => (opaque_8bit(from_decoder(decoder)?), orientation),
             }
         }
-        _ => decode_8bit(bytes, max_pixels)?,
+        _ => decode_8bit(bytes, kind, max_pixels)?,
     };
-    let (image, orientation) = luma;
     let (image, scale) = reduce(image);
     let mut gray = DynamicImage::ImageLuma8(match image {
         DynamicImage::ImageLuma8(g) => g,
@@ -159,12 +159,13 @@ fn luma_of(image: &DynamicImage) -> GrayImage {
     }
 }
 
-/// The image as 8-bit grey or RGB, with its EXIF orientation still to apply.
+/// The image of `kind` (as [`check_header`] found it) as 8-bit grey or RGB, with its
+/// EXIF orientation still to apply.
 fn decode_8bit(
     bytes: &[u8],
+    kind: ImageKind,
     max_pixels: u64,
 ) -> Result<(DynamicImage, image::metadata::Orientation), VisionError> {
-    let kind = check_header(bytes, max_pixels)?;
     if kind == ImageKind::Png {
         return decode_png(bytes, max_pixels);
     }
