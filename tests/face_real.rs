@@ -184,8 +184,9 @@ fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f32 {
 }
 
 /// faceExtraction on the real pages with their MRZ painted over (`eval --transform
-/// covermrz`): the portrait is found without the page an MRZ would place. 52 of 62 when
-/// this floor was set (0 of 62 with the MRZ-guided search alone).
+/// covermrz`): the portrait is found without the page an MRZ would place. 56 of 62 when
+/// this floor was set (0 of 62 with the MRZ-guided search alone, 52 before the close
+/// second look of `FaceDetector::verify`).
 #[test]
 fn portraits_are_found_on_real_pages_whose_mrz_is_covered() {
     let Some(shared) = common::shared_dir() else {
@@ -206,5 +207,5 @@ fn portraits_are_found_on_real_pages_whose_mrz_is_covered() {
         .map(|(a, b)| (a.parse::<u32>().unwrap(), b.parse::<u32>().unwrap()))
         .unwrap();
     assert_eq!(s["mrz_still_read"], 0, "the cover leaves no MRZ");
-    assert!(total >= 60 && hits >= 50, "{s}");
+    assert!(total >= 60 && hits >= 55, "{s}");
 }
