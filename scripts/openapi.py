@@ -86,7 +86,8 @@ schemas = {
     # Native
     "Report": obj({"file": S, "mrz": {"oneOf": [{"type": "null"}, ref("NativeMrz")]},
                    "fields": {"type": ["object", "null"]}, "document": obj({
-                       "detected": B, "quad": {"type": ["array", "null"]}, "tilt": N, "mirrored": B}),
+                       "detected": B, "quad": {"type": ["array", "null"]},
+                       "quad_from": {"enum": ["edges", "mrz", None]}, "tilt": N, "mirrored": B}),
                    "face": {"type": ["object", "null"], "properties": {
                        "box": {"type": "array", "items": N, "minItems": 4, "maxItems": 4},
                        "score": N, "found_on": {"enum": ["page", "image"]}}},

@@ -104,6 +104,10 @@ pub struct Truth {
     /// as `training/challenge.py` records it; `eval` reports accuracy per axis and bucket.
     #[serde(default)]
     pub factors: std::collections::BTreeMap<String, String>,
+    /// The document's corners in displayed pixels (the synthetic challenge set), any
+    /// order around it; `eval` scores the boundary found against them.
+    #[serde(default)]
+    pub document_quad_xy: Option<[[f32; 2]; 4]>,
 }
 
 impl Truth {
@@ -175,6 +179,7 @@ pub fn cmd_eval(
     > = Default::default();
     let mut misses = Vec::new();
     let (mut face_hits, mut face_total, mut face_false, mut face_quick) = (0, 0, 0, 0);
+    let mut boundaries = BoundaryScore::default();
     for (index, r) in records.iter().enumerate() {
         let path = root.join(&r.file);
         let report = match transform.and_then(|name| Transform::for_image(name, index)) {
@@ -208,6 +213,9 @@ pub fn cmd_eval(
         };
         times.push(report.elapsed_ms);
         stages.push(report.stages);
+        if transform.is_none() {
+            boundaries.add(r, &report.document);
+        }
         if let Some(det) = faces {
             // As faceExtraction runs it, timed from the file's bytes.
             let bytes = std::fs::read(&path)?;
@@ -351,6 +359,7 @@ pub fn cmd_eval(
         },
         "negatives": negatives,
         "negatives_with_mrz": neg_false,
+        "document": boundaries.summary(),
         "transform": transform,
         // Of the images read both before and after the transform.
         "tilt_within_5_degrees": transform.map(|_| format!("{tilt_right}/{geometry_total}")),
@@ -367,6 +376,63 @@ pub fn cmd_eval(
         "misses": misses,
     });
     Ok(summary)
+}
+
+/// How well `eval` finds documents: `detected` on images with an MRZ and on those
+/// without, and, where the truth gives the document's corners and all lie inside the
+/// image, whether the quad found from its edges has every corner within 3% of the
+/// document's diagonal (#6's measure).
+#[derive(Default)]
+struct BoundaryScore {
+    detected_with_mrz: u32,
+    with_mrz: u32,
+    detected_without_mrz: u32,
+    without_mrz: u32,
+    scored: u32,
+    from_edges: u32,
+    within_3_percent: u32,
+}
+
+impl BoundaryScore {
+    fn add(&mut self, truth: &Truth, doc: &vision::DocumentInfo) {
+        if truth.mrz_lines.is_empty() {
+            self.without_mrz += 1;
+            self.detected_without_mrz += u32::from(doc.detected);
+            return;
+        }
+        self.with_mrz += 1;
+        self.detected_with_mrz += u32::from(doc.detected);
+        let Some(want) = truth.document_quad_xy else {
+            return;
+        };
+        let (w, h) = (truth.image_width, truth.image_height);
+        if !want
+            .iter()
+            .all(|&[x, y]| x >= 0.0 && y >= 0.0 && x <= w && y <= h)
+        {
+            return;
+        }
+        self.scored += 1;
+        let Some(got) = doc
+            .quad
+            .filter(|_| doc.quad_from == Some(vision::QuadFrom::Edges))
+        else {
+            return;
+        };
+        self.from_edges += 1;
+        let (_, off) = vision::boundary::matched(&got, &want);
+        self.within_3_percent += u32::from(off <= 0.03);
+    }
+
+    fn summary(&self) -> Value {
+        json!({
+            "detected_with_mrz": format!("{}/{}", self.detected_with_mrz, self.with_mrz),
+            "detected_without_mrz": format!("{}/{}", self.detected_without_mrz, self.without_mrz),
+            "boundary_scored": self.scored,
+            "boundary_found": self.from_edges,
+            "corners_within_3_percent": format!("{}/{}", self.within_3_percent, self.scored),
+        })
+    }
 }
 
 /// The folder that the ground truth's `file` paths are relative to: the first ancestor

@@ -889,3 +889,46 @@ async fn native_read_says_whether_the_portrait_was_found_on_the_page_or_the_whol
     assert!(a.body["mrz"].is_null(), "{}", a.body["mrz"]);
     assert_eq!(a.body["face"]["found_on"], "image", "{}", a.body["face"]);
 }
+
+/// The passport fixture pasted at (300, 250) into a 1600 x 1200 scene of one colour.
+fn passport_on(background: [u8; 3]) -> Vec<u8> {
+    let page = image::load_from_memory(&fixture("td3_passport.png"))
+        .unwrap()
+        .to_rgb8();
+    let mut scene = image::RgbImage::from_pixel(1600, 1200, image::Rgb(background));
+    imageops::replace(&mut scene, &page, 300, 250);
+    png(&DynamicImage::ImageRgb8(scene))
+}
+
+#[tokio::test]
+async fn kredibel_card_detected_means_the_page_edges_were_found() {
+    // On a dark desk: the page's own edges give the quad.
+    let a = post_image(&passport_on([70, 60, 50]), json!({"passCardDetect": false})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let info = &a.body["data"]["information"];
+    assert_eq!(info["cardDetected"], true, "{info}");
+    let want = [
+        [300.0, 250.0],
+        [1299.0, 250.0],
+        [1299.0, 953.0],
+        [300.0, 953.0],
+    ];
+    let diagonal = (999.0f64 * 999.0 + 703.0 * 703.0).sqrt();
+    for (got, want) in info["quad"].as_array().unwrap().iter().zip(want) {
+        let (x, y) = (got[0].as_f64().unwrap(), got[1].as_f64().unwrap());
+        let off = ((x - want[0]).powi(2) + (y - want[1]).powi(2)).sqrt();
+        assert!(off < 0.03 * diagonal, "corner {got} for {want:?}");
+    }
+    // On paper of its own colour no edge sets the page off, and it does not fill the
+    // frame: the MRZ is read, but no card is detected, and `passCardDetect: false`
+    // refuses it.
+    let pale = passport_on([224, 220, 210]);
+    let a = post_image(&pale, json!({})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["data"]["information"]["cardDetected"], false);
+    assert_error(
+        &post_image(&pale, json!({"passCardDetect": false})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "card_not_found",
+    );
+}

@@ -647,7 +647,8 @@ def table_surface(rng, W, H, clutter):
 
 
 def place(rng, assembly, mrz_pts, geometry, max_side):
-    """Warp the RGBA assembly onto a scene; returns (scene RGB, mrz points in scene)."""
+    """Warp the RGBA assembly onto a scene; returns (scene RGB, mrz points in scene, the
+    homography from assembly to scene pixels)."""
     aw, ah = assembly.size
     corners = np.array([[0, 0], [aw, 0], [aw, ah], [0, ah]], np.float64)
     if geometry == "perspective-clutter":
@@ -718,7 +719,7 @@ def place(rng, assembly, mrz_pts, geometry, max_side):
         sh = ImageChops.offset(sh, off, off)
         scene = multiply_layer(scene, sh, (60, 60, 60), 0.5)
     scene.paste(warped, (bx0, by0), warped)
-    return scene, apply_h(H, mrz_pts)
+    return scene, apply_h(H, mrz_pts), H
 
 
 # ------------------------------------------------------------------ quality
@@ -836,6 +837,7 @@ def make_page(seed, idx, p):
             img = render_text_page(rng, w, h, mm)
         assembly = img.convert("RGBA")
         pts = np.array([[w * 0.2, h * 0.7], [w * 0.8, h * 0.7], [w * 0.8, h * 0.8], [w * 0.2, h * 0.8]])
+        dpts = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float64)
         rec.update(document_type="none", mrz_lines=[], expected_outcome="no MRZ")
         factors = {"negative": neg, "quality": quality, "background": background, "geometry": geometry}
     else:
@@ -862,6 +864,7 @@ def make_page(seed, idx, p):
         layout = p["layout"]
         x0, y0, x1, y1 = doc.mrz_box
         pts = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+        dpts = np.array([[0, 0], [dw, 0], [dw, dh], [0, dh]], np.float64)
         if layout == "single":
             assembly = doc.img.convert("RGBA")
         else:
@@ -894,6 +897,7 @@ def make_page(seed, idx, p):
             assembly.paste(other, opos)
             assembly.paste(doc.img, dpos)
             pts = pts + dpos
+            dpts = dpts + dpos
         rec.update(document_type=doc_type, mrz_lines=lines, expected_outcome=outcome)
         factors = {k: p[k] for k in ("font", "pitch", "char_px", "quality", "overprint", "background", "layout",
                                      "geometry", "doctype")}
@@ -907,17 +911,21 @@ def make_page(seed, idx, p):
         nw, nh = max(8, int(round(aw * f))), max(8, int(round(ah * f)))
         assembly = assembly.resize((nw, nh), Image.LANCZOS)
         pts = pts * [nw / aw, nh / ah]
+        dpts = dpts * [nw / aw, nh / ah]
         f = 1.0
-    scene, spts = place(rng, assembly, pts, geometry, MAX_SIDE / (0.6 if quality == "low-quality" else 1.0))
+    scene, spts, H = place(rng, assembly, pts, geometry, MAX_SIDE / (0.6 if quality == "low-quality" else 1.0))
+    dspts = apply_h(H, dpts)
     if quality == "low-quality":
         W, H = scene.size
         scene = scene.resize((max(8, int(round(W * 0.6))), max(8, int(round(H * 0.6)))), Image.BILINEAR)
         scene = scene.filter(ImageFilter.GaussianBlur(0.6))
     if quality == "low-quality":
         spts = spts * 0.6
+        dspts = dspts * 0.6
     if geometry == "mirrored":
         scene = ImageOps.mirror(scene)
         spts = np.c_[scene.size[0] - spts[:, 0], spts[:, 1]]
+        dspts = np.c_[scene.size[0] - dspts[:, 0], dspts[:, 1]]
     ext, q = "jpg", int(rng.uniform(80, 95))
     if quality == "clean":
         if rng.random() < 0.5:
@@ -944,6 +952,9 @@ def make_page(seed, idx, p):
         # The MRZ's corners (top-left, top-right, bottom-right, bottom-left of the text as
         # printed, cap-top of line 1 to baseline of the last line) in final image pixels.
         rec["mrz_quad_xy"] = [[round(float(x), 1), round(float(y), 1)] for x, y in spts]
+    # The document's corners (the one with the MRZ; a negative's card or page), in the
+    # same order and pixels as mrz_quad_xy; they may lie outside a close-up.
+    rec["document_quad_xy"] = [[round(float(x), 1), round(float(y), 1)] for x, y in dspts]
     rec["image_width"], rec["image_height"] = scene.size
     rec["factors"] = factors
     return rec, ext, buf.getvalue()

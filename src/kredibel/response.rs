@@ -84,18 +84,22 @@ pub struct MrzReport {
 }
 
 /// Maps a reading to the vendor's result, or to the vendor's error for it: no MRZ is
-/// `text_not_found` (`card_not_found` when `pass_card_detect` is false), MRZ-like text no
-/// format accepts is `parsing_failed`, and an MRZ that is not a TD3 passport's is
+/// `text_not_found`, MRZ-like text no format accepts is `parsing_failed`, an image without
+/// a detected document (see [`DocumentInfo::detected`](crate::vision::DocumentInfo)) is
+/// `card_not_found` when `pass_card_detect` is false, whatever it holds, and an MRZ that is not a TD3 passport's is
 /// `invalid_document_type`. `today` chooses the centuries of the ISO dates.
 pub fn passport_data(
     reading: Reading,
     pass_card_detect: bool,
     today: CalendarDate,
 ) -> Result<PassportData, KredibelError> {
+    // Without a card, `passCardDetect: false` refuses the image whatever text it holds.
+    if !pass_card_detect && !reading.document.detected {
+        return Err(KredibelError::CardNotFound);
+    }
     let Some(m) = reading.mrz else {
         return Err(match reading.failure {
             Some(Failure::ParsingFailed) => KredibelError::ParsingFailed,
-            _ if !pass_card_detect => KredibelError::CardNotFound,
             _ => KredibelError::TextNotFound,
         });
     };
@@ -186,6 +190,7 @@ mod tests {
             document: DocumentInfo {
                 detected: true,
                 quad: None,
+                quad_from: None,
                 tilt: 359.999,
                 mirrored: false,
             },
@@ -296,9 +301,19 @@ mod tests {
             map(Failure::ParsingFailed, true),
             KredibelError::ParsingFailed
         ));
+        // No card detected: `passCardDetect: false` refuses whatever text there is.
         assert!(matches!(
             map(Failure::ParsingFailed, false),
-            KredibelError::ParsingFailed
+            KredibelError::CardNotFound
+        ));
+        let mut read = reading(&[
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+        ]);
+        read.document.detected = false;
+        assert!(matches!(
+            passport_data(read, false, TODAY).unwrap_err(),
+            KredibelError::CardNotFound
         ));
     }
 }

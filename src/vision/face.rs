@@ -385,7 +385,11 @@ impl FaceDetector {
                 (g.cx - side / 2.0).abs() < 0.25 * side && (g.cy - side / 2.0).abs() < 0.25 * side
             };
             let faces = self.detect_view(&self.front, img, &square, side, side, 0.05)?;
-            total += faces.iter().filter(|g| near(g)).map(|g| g.score).fold(0.0, f32::max);
+            total += faces
+                .iter()
+                .filter(|g| near(g))
+                .map(|g| g.score)
+                .fold(0.0, f32::max);
         }
         Ok(total / VERIFY_SQUARES.len() as f32)
     }
@@ -580,7 +584,7 @@ fn search(
     doc: &DocumentInfo,
     looks: Looks,
 ) -> Result<Option<Portrait>, ModelError> {
-    let Some(quad) = doc.quad.filter(|_| doc.detected) else {
+    let Some(quad) = doc.reading_quad() else {
         return Ok(None);
     };
     let Some((page, wp, hp)) = page_frame(&quad) else {

@@ -4,6 +4,10 @@
 
 use image::GrayImage;
 
+/// A quadrilateral's corners, pixels: top-left, top-right, bottom-right, bottom-left as
+/// the document reads, unless said otherwise.
+pub type Quad = [[f32; 2]; 4];
+
 /// A connected group of dark pixels, with its axis-aligned box in pixels (inclusive bounds).
 #[derive(Clone, Copy, Debug)]
 pub struct Component {

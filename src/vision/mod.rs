@@ -15,6 +15,7 @@
 //! (the page without a full read, and the portrait search), [`geom`] (pixels and page
 //! geometry).
 
+pub mod boundary;
 pub mod detect;
 pub mod face;
 pub mod geom;
@@ -29,5 +30,5 @@ pub mod types;
 pub use locate::PortraitSearch;
 pub use reader::Reader;
 pub use types::{
-    DocumentInfo, Failure, ReadOptions, Reading, Timings, VisionError, DEFAULT_MAX_PIXELS,
+    DocumentInfo, Failure, QuadFrom, ReadOptions, Reading, Timings, VisionError, DEFAULT_MAX_PIXELS,
 };

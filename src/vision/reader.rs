@@ -2,13 +2,14 @@
 //! blocks from [`detect`](super::detect), each probed for its orientation, read line by
 //! line and parsed, until one gives a valid (or certainly read) MRZ.
 
+use super::boundary;
 use super::detect::{self, Candidate as Block, LineGeom};
 use super::geom;
 use super::image_io;
 use super::mrz;
 use super::recognize::{self, Variant};
 use super::runtime::{self, LineModel, ModelError};
-use super::types::{DocumentInfo, Failure, ReadOptions, Reading, Timings, VisionError};
+use super::types::{DocumentInfo, Failure, QuadFrom, ReadOptions, Reading, Timings, VisionError};
 
 thread_local! {
     /// Line-model runs and milliseconds on this thread so far. A read runs on one thread,
@@ -75,6 +76,7 @@ impl Reader {
             ink
         })?;
         reading.timings.decode_ms = decode_ms;
+        add_boundary(&mut reading.document, &gray, opts);
         reading.document = reading.document.scaled(scale);
         Ok(reading)
     }
@@ -103,7 +105,10 @@ impl Reader {
     ) -> Result<Reading, VisionError> {
         let gray = &decoded.gray;
         let reading = self.read_looks(gray, opts, &detect::looks(gray.dimensions()))?;
-        self.or_other_looks(reading, gray, opts, || image_io::ink_of(&decoded.color))
+        let mut reading =
+            self.or_other_looks(reading, gray, opts, || image_io::ink_of(&decoded.color))?;
+        add_boundary(&mut reading.document, gray, opts);
+        Ok(reading)
     }
 
     /// `reading` (of `gray` with the usual looks) when it is settled; otherwise the best of
@@ -586,6 +591,7 @@ pub(super) fn document_info(
     let mid = 0.5 * (last.u0 + last.u1);
     DocumentInfo {
         detected: true,
+        quad_from: Some(QuadFrom::Mrz),
         quad: Some(geom::page_quad(
             &geom::MrzPlacement {
                 first_axis: [first.cx, first.cy],
@@ -598,6 +604,29 @@ pub(super) fn document_info(
         )),
         tilt,
         mirrored,
+    }
+}
+
+/// Finds the document's boundary ([`boundary::find_boundary`]) when `opts.find_document`
+/// asks for the document: with an MRZ read (`document.detected`), the boundary around the
+/// page it places takes over the quad, and the document stays detected only when one is
+/// found or the page fills the frame as a scan does; without one, a boundary found is
+/// kept as the quad, not detected. `gray` is the image the document's coordinates are in.
+fn add_boundary(document: &mut DocumentInfo, gray: &image::GrayImage, opts: &ReadOptions) {
+    if !opts.find_document {
+        return;
+    }
+    let hint = document.reading_quad();
+    let found = boundary::find_boundary(gray, hint.as_ref());
+    match (found, hint) {
+        (Some(b), _) => {
+            document.quad = Some(b.quad);
+            document.quad_from = Some(QuadFrom::Edges);
+        }
+        (None, Some(page)) => {
+            document.detected = boundary::fills_frame(&page, gray.width(), gray.height());
+        }
+        (None, None) => {}
     }
 }
 

@@ -68,12 +68,19 @@ impl Default for ReadOptions {
 /// Where the document is and how it lies.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct DocumentInfo {
-    /// True when an MRZ was located (the page is found through it).
+    /// True when an identity document is found: its MRZ is read, and its boundary (edges
+    /// against the background) is found around it, or the page fills the frame as a scan
+    /// does. With `find_document` off, true whenever the MRZ is read.
     pub detected: bool,
     /// The document's corners, top-left, top-right, bottom-right, bottom-left as the
-    /// document reads, in displayed-image pixels. Estimated from the MRZ's position and
-    /// the ICAO 9303 page size of its format; may fall outside the image.
+    /// document reads (clockwise in the image from its top-left corner when no MRZ says
+    /// how it reads), in displayed-image pixels: from its edges when they are found,
+    /// else estimated from the MRZ's position and the ICAO 9303 page size of its format
+    /// (then it may fall outside the image). `quad_from` says which. A boundary found
+    /// without an MRZ is kept, with `detected` false (a bank card, a passport's cover).
     pub quad: Option<[[f32; 2]; 4]>,
+    /// Where `quad` comes from; None when there is no quad.
+    pub quad_from: Option<QuadFrom>,
     /// Counterclockwise rotation of the document from upright, degrees, 0 <= tilt < 360
     /// (180 when upside down). For a mirrored image, the rotation once the mirror is
     /// undone by a horizontal flip.
@@ -82,7 +89,24 @@ pub struct DocumentInfo {
     pub mirrored: bool,
 }
 
+/// Where a [`DocumentInfo::quad`] comes from.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum QuadFrom {
+    /// The document's own edges against the background ([`boundary`](super::boundary)).
+    Edges,
+    /// The MRZ's place and the page size of its format.
+    Mrz,
+}
+
 impl DocumentInfo {
+    /// The quad when it is in the document's reading order: an MRZ placed the page (its
+    /// edges may have refined it). None for a boundary found without an MRZ.
+    pub fn reading_quad(&self) -> Option<[[f32; 2]; 4]> {
+        self.quad
+            .filter(|_| self.detected || self.quad_from == Some(QuadFrom::Mrz))
+    }
+
     /// The same document in an image `scale` times larger (see
     /// [`Decoded::scale`](super::image_io::Decoded::scale)).
     pub fn scaled(mut self, scale: f32) -> Self {
