@@ -19,9 +19,10 @@ use super::geom::Quad;
 const WORK_SIDE: u32 = 320;
 
 /// Least gradient magnitude (grey levels per pixel, after a 3x3 binomial blur) for an edge
-/// pixel. Documents against a table, a desk or a scanner lid differ by 20 grey levels or
-/// more, an edge of at least 8 per pixel once blurred; weaker edges are paper texture and
-/// shading.
+/// pixel. Low, because pale pages lie on pale paper and desks; what is not a document's
+/// edge is left to the side tests (length, polarity, shape). On the synthetic challenge
+/// set (`eval`, corners within 3%): 8 finds 300 of 400 documents, 3 finds 321, 2 finds 323
+/// with more wrong quads (25 against 20).
 const MIN_EDGE: f32 = 3.0;
 
 /// Degrees either side of an edge pixel's gradient direction that it votes for: the
