@@ -170,6 +170,63 @@ fn the_crop_is_upright_on_turned_and_mirrored_pages() {
     assert!(*hi as f32 <= *lo as f32 * 1.1, "crop heights {sizes:?}");
 }
 
+/// Pages made to fail the MRZ path (#6): the portrait fixture cut above its MRZ, laid on a
+/// dark desk beside a smaller copy of itself (a second document, whose portrait is not the
+/// holder's), at each quarter turn. The portrait must be found on the whole image, on the
+/// larger page, upright.
+#[test]
+fn the_portrait_is_found_on_pages_cut_above_the_mrz_beside_another_document() {
+    use image::{imageops, DynamicImage, Rgb, RgbImage};
+    let page = image::open(common::repo_path(
+        "fixtures/pages/td3_passport_portrait.png",
+    ))
+    .unwrap()
+    .to_rgb8();
+    // Everything above the MRZ (which starts at y = 610).
+    let cut = imageops::crop_imm(&page, 0, 0, 1000, 560).to_image();
+    let small = imageops::resize(&cut, 500, 280, imageops::Triangle);
+    let mut scene = RgbImage::from_pixel(1700, 900, Rgb([60, 48, 40]));
+    imageops::replace(&mut scene, &cut, 80, 120);
+    imageops::replace(&mut scene, &small, 1140, 420);
+    // The fixture's face: about (175, 270) on the page, so (255, 390) in the scene.
+    let (fx, fy) = (255.0f32, 390.0f32);
+    let (w, h) = (scene.width() as f32, scene.height() as f32);
+    let turns: [(&str, RgbImage, [f32; 2]); 4] = [
+        ("upright", scene.clone(), [fx, fy]),
+        ("rot90", imageops::rotate90(&scene), [h - 1.0 - fy, fx]),
+        (
+            "rot180",
+            imageops::rotate180(&scene),
+            [w - 1.0 - fx, h - 1.0 - fy],
+        ),
+        ("rot270", imageops::rotate270(&scene), [fy, w - 1.0 - fx]),
+    ];
+    let mut upright_crop = None;
+    for (name, img, [cx, cy]) in turns {
+        let decoded = image_io::from_pixels(DynamicImage::ImageRgb8(img));
+        let search = common::reader()
+            .find_portrait(detector(), &decoded, &Default::default())
+            .unwrap();
+        let p = search
+            .portrait
+            .unwrap_or_else(|| panic!("{name}: no portrait"));
+        assert_eq!(p.found_on, face::FoundOn::Image, "{name}");
+        assert!(
+            p.face.contains(cx, cy),
+            "{name}: {:?} misses the holder's face at ({cx}, {cy})",
+            p.face
+        );
+        let reference: &RgbImage = upright_crop.get_or_insert_with(|| p.crop.clone());
+        let same = mean_abs_diff(&p.crop, reference);
+        let turned = mean_abs_diff(&p.crop, &imageops::rotate180(reference));
+        assert!(same < turned, "{name}: the crop is not upright");
+        assert!(
+            !detector().detect(&p.crop).unwrap().is_empty(),
+            "{name}: the crop holds no upright face"
+        );
+    }
+}
+
 /// Mean absolute difference per channel between two crops, the first resized to the
 /// second's size.
 fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f32 {
