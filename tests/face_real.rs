@@ -227,6 +227,50 @@ fn the_portrait_is_found_on_pages_cut_above_the_mrz_beside_another_document() {
     }
 }
 
+/// A page turned by an angle between quarter turns: the crop found on the whole image is
+/// levelled by the eyes' line (BlazeFace's key points), as close to the upright page's
+/// crop as the upright page's own.
+#[test]
+fn the_crop_is_level_on_pages_turned_between_quarter_turns() {
+    use image::{imageops, DynamicImage, Rgb, RgbImage};
+    let page = image::open(common::repo_path(
+        "fixtures/pages/td3_passport_portrait.png",
+    ))
+    .unwrap()
+    .to_rgb8();
+    let cut = imageops::crop_imm(&page, 0, 0, 1000, 560).to_image();
+    let mut scene = RgbImage::from_pixel(1400, 1000, Rgb([60, 48, 40]));
+    imageops::replace(&mut scene, &cut, 200, 220);
+    let crop_of = |img: RgbImage| {
+        let decoded = image_io::from_pixels(DynamicImage::ImageRgb8(img));
+        common::reader()
+            .find_portrait(detector(), &decoded, &Default::default())
+            .unwrap()
+            .portrait
+            .expect("a portrait")
+            .crop
+    };
+    let upright = crop_of(scene.clone());
+    for degrees in [-25.0f32, 20.0, 110.0] {
+        // What is left after the quarter turn the search finds the face in.
+        let residual = degrees % 90.0;
+        let turned = passport_vision::transform::rotate_filled(&scene, degrees, Rgb([60, 48, 40]));
+        let crop = crop_of(turned);
+        // Against the upright crop, and against it tilted as the page is (what an
+        // unlevelled crop would look like).
+        let level = mean_abs_diff(&crop, &upright);
+        let big = passport_vision::transform::rotate_filled(&upright, residual, Rgb([0, 0, 0]));
+        let (w, h) = upright.dimensions();
+        let tilted = imageops::crop_imm(&big, (big.width() - w) / 2, (big.height() - h) / 2, w, h)
+            .to_image();
+        let unlevelled = mean_abs_diff(&crop, &tilted);
+        assert!(
+            level < 0.9 * unlevelled,
+            "{degrees} degrees: {level:.1} from the upright crop, {unlevelled:.1} from it tilted"
+        );
+    }
+}
+
 /// Mean absolute difference per channel between two crops, the first resized to the
 /// second's size.
 fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f32 {

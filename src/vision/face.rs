@@ -72,6 +72,9 @@ const MIN_VERIFIED: f32 = 0.7;
 const MAX_ANYWHERE_FACE: f32 = 0.4;
 /// The squares [`FaceDetector::verify`] looks at, in face-box sides.
 const VERIFY_SQUARES: [f32; 2] = [1.6, 2.2];
+/// The most a crop is turned to level the eyes, radians (45 degrees: more is the next
+/// quarter turn's to find).
+const MAX_ROLL: f32 = std::f32::consts::FRAC_PI_4;
 /// Width over height of the crop: a passport photo's 35 x 45 mm.
 pub const CROP_ASPECT: f32 = 35.0 / 45.0;
 /// Crop height over the detector's face box height (the box runs from the brows to the
@@ -211,6 +214,9 @@ struct RawFace {
     w: f32,
     h: f32,
     score: f32,
+    /// The angle of the line from the right eye to the left (the subject's) in the view,
+    /// radians, clockwise as the view shows it (y down): 0 for a level face.
+    roll: f32,
 }
 
 impl RawFace {
@@ -460,12 +466,18 @@ impl FaceDetector {
                 let size = size as f32;
                 let ax = (col as f32 + 0.5) / cells as f32 * size;
                 let ay = (row as f32 + 0.5) / cells as f32 * size;
+                // Key points 0 and 1, the right and left eyes, as offsets from the anchor.
+                let (ex, ey) = (
+                    boxes[[0, i, 6]] - boxes[[0, i, 4]],
+                    boxes[[0, i, 7]] - boxes[[0, i, 5]],
+                );
                 let f = RawFace {
                     cx: (ax + boxes[[0, i, 0]]) * step,
                     cy: (ay + boxes[[0, i, 1]]) * step,
                     w: boxes[[0, i, 2]].abs() * step,
                     h: boxes[[0, i, 3]].abs() * step,
                     score,
+                    roll: ey.atan2(ex),
                 };
                 if f.w > 1.0 && f.h > 1.0 {
                     found.push(f);
@@ -486,7 +498,7 @@ fn blend(mut faces: Vec<RawFace>) -> Vec<RawFace> {
         if used[i] {
             continue;
         }
-        let mut acc = [0.0f32; 4];
+        let mut acc = [0.0f32; 5];
         let mut total = 0.0;
         for j in i..faces.len() {
             if used[j] || (j != i && faces[i].iou(&faces[j]) < NMS_IOU) {
@@ -494,7 +506,7 @@ fn blend(mut faces: Vec<RawFace>) -> Vec<RawFace> {
             }
             used[j] = true;
             let f = &faces[j];
-            for (a, v) in acc.iter_mut().zip([f.cx, f.cy, f.w, f.h]) {
+            for (a, v) in acc.iter_mut().zip([f.cx, f.cy, f.w, f.h, f.roll]) {
                 *a += v * f.score;
             }
             total += f.score;
@@ -505,6 +517,7 @@ fn blend(mut faces: Vec<RawFace>) -> Vec<RawFace> {
             w: acc[2] / total,
             h: acc[3] / total,
             score: faces[i].score,
+            roll: acc[4] / total,
         });
     }
     out
@@ -658,7 +671,8 @@ fn search(
         return Ok(None);
     };
     let face = page.face_box(&best);
-    let crop = crop_portrait(rgb, &page, &best);
+    // The page's frame is upright: the portrait is printed level on it.
+    let crop = crop_portrait(rgb, &page, &best, 0.0);
     Ok(Some(Portrait {
         face,
         found_on: FoundOn::Page,
@@ -714,7 +728,8 @@ pub fn find_portrait_anywhere(
     Ok(best.map(|(frame, f)| Portrait {
         face: frame.face_box(&f),
         found_on: FoundOn::Image,
-        crop: crop_portrait(rgb, &frame, &f),
+        // Level with the eyes: the quarter turn leaves up to 45 degrees.
+        crop: crop_portrait(rgb, &frame, &f, f.roll.clamp(-MAX_ROLL, MAX_ROLL)),
     }))
 }
 
@@ -724,14 +739,20 @@ fn plausible(f: &RawFace, _wp: f32, hp: f32) -> bool {
     f.cy < 0.8 * hp && f.h >= 0.07 * hp && f.h <= 0.55 * hp
 }
 
-/// The upright passport-photo crop around a face (page-frame pixels).
-fn crop_portrait(rgb: &RgbImage, page: &Frame, f: &RawFace) -> RgbImage {
+/// The upright passport-photo crop around a face (page-frame pixels), turned by `roll`
+/// (radians, clockwise in the frame) so that a face tilted by that much comes out level.
+fn crop_portrait(rgb: &RgbImage, page: &Frame, f: &RawFace, roll: f32) -> RgbImage {
     let ch = CROP_SCALE * f.h.max(f.w);
     let cw = ch * CROP_ASPECT;
+    let (s, c) = roll.sin_cos();
+    let turn =
+        |a: [f32; 2], b: [f32; 2], ka: f32, kb: f32| [a[0] * ka + b[0] * kb, a[1] * ka + b[1] * kb];
+    let (u, v) = (turn(page.u, page.v, c, s), turn(page.u, page.v, -s, c));
     // The box's centre sits near the nose; the head's top is further above than the chin
     // below.
-    let (ccx, ccy) = (f.cx, f.cy - 0.08 * ch);
-    let frame = page.shifted(ccx - 0.5 * cw, ccy - 0.5 * ch);
+    let centre = page.map(f.cx, f.cy);
+    let o = [0, 1].map(|k| centre[k] - (0.5 + 0.08) * ch * v[k] - 0.5 * cw * u[k]);
+    let frame = Frame { o, u, v };
     let step = (ch / MAX_CROP_HEIGHT).max(1.0);
     let (ow, oh) = (
         ((cw / step).round() as u32).max(1),
@@ -775,6 +796,7 @@ mod tests {
             w: 10.0,
             h: 10.0,
             score: 0.9,
+            roll: 0.0,
         };
         let b = RawFace { cx: 11.0, ..a };
         let c = RawFace { cx: 50.0, ..a };
