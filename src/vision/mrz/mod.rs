@@ -553,10 +553,11 @@ mod tests {
     #[test]
     fn an_unknown_state_code_is_repaired_to_the_one_a_confusion_makes() {
         // `UTD` names no state; D for O is a common confusion and UTO is a known code.
-        let m = parse_read(&read(&[
-            UTO_TD3[0],
-            "L898902C36UTD7408122F1204159ZE184226B<<<<<10",
-        ]))
+        let utd = "L898902C36UTD7408122F1204159ZE184226B<<<<<10";
+        let m = parse_read(&[
+            ReadLine::from_text(UTO_TD3[0]),
+            read_with_alternatives(utd, &[(12, 'O', 0.2)]),
+        ])
         .unwrap();
         assert_eq!(m.lines, UTO_TD3);
         assert_eq!(m.fields.nationality, "UTO");
@@ -569,6 +570,10 @@ mod tests {
         let odd = "L898902C36QQQ7408122F1204159ZE184226B<<<<<10";
         let m = parse_read(&read(&[UTO_TD3[0], odd])).unwrap();
         assert_eq!(m.lines[1], odd);
+        // Nor does one read with certainty: only a confusion partner the recogniser gave
+        // nothing supports the change, and codes outside the list are printed too.
+        let m = parse_read(&read(&[UTO_TD3[0], utd])).unwrap();
+        assert_eq!(m.lines[1], utd);
     }
 
     #[test]
