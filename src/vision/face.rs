@@ -385,7 +385,11 @@ impl FaceDetector {
                 (g.cx - side / 2.0).abs() < 0.25 * side && (g.cy - side / 2.0).abs() < 0.25 * side
             };
             let faces = self.detect_view(&self.front, img, &square, side, side, 0.05)?;
-            total += faces.iter().filter(|g| near(g)).map(|g| g.score).fold(0.0, f32::max);
+            total += faces
+                .iter()
+                .filter(|g| near(g))
+                .map(|g| g.score)
+                .fold(0.0, f32::max);
         }
         Ok(total / VERIFY_SQUARES.len() as f32)
     }

@@ -152,6 +152,21 @@ fn document_head(lines: &[ReadLine], repair: bool) -> String {
         .collect()
 }
 
+/// Per line and column of `mrz`, whether a check digit that passes covers the character
+/// (the field's characters and the digit itself, the composite's included).
+pub fn confirmed(mrz: &Mrz) -> Vec<Vec<bool>> {
+    let grid: Vec<Vec<char>> = mrz.lines.iter().map(|l| l.chars().collect()).collect();
+    let mut out: Vec<Vec<bool>> = grid.iter().map(|l| vec![false; l.len()]).collect();
+    for span in check_spans(mrz.format.layout(), &grid) {
+        if span.passes(&grid) {
+            for (l, c) in span.positions() {
+                out[l][c] = true;
+            }
+        }
+    }
+    out
+}
+
 fn pass_rate(mrz: &Mrz) -> f32 {
     let ok = mrz.checks.iter().filter(|c| c.ok).count();
     ok as f32 / mrz.checks.len().max(1) as f32
