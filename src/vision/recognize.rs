@@ -142,9 +142,53 @@ pub fn crop_middle(gray: &GrayImage, line: &LineGeom, variant: Variant, fraction
     crop_span(gray, line, variant, mid - half, mid + half)
 }
 
+/// Another framing of a line for a second look: crop height as a multiple of the
+/// character height, and offsets of the crop across and along the line, in character
+/// heights.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Framing {
+    pub height_ratio: f32,
+    pub across: f32,
+    pub along: f32,
+}
+
+impl Framing {
+    /// The framing of a first look.
+    pub const USUAL: Framing = Framing {
+        height_ratio: HEIGHT_RATIO,
+        across: 0.0,
+        along: 0.0,
+    };
+}
+
+/// Samples the whole line with another framing ([`Framing`]).
+pub fn crop_line_framed(gray: &GrayImage, line: &LineGeom, variant: Variant, f: Framing) -> Crop {
+    let mut l = line.clone();
+    let h = line.char_h.max(2.0);
+    // Offsets in reading coordinates: along the reading direction, and down the glyphs.
+    let (flip_u, flip_v) = variant.flips();
+    let along = if flip_u { -f.along } else { f.along } * h;
+    let across = if flip_v { -f.across } else { f.across } * h;
+    l.cx += along * line.dx - across * line.dy;
+    l.cy += along * line.dy + across * line.dx;
+    crop_span_framed(gray, &l, variant, l.u0, l.u1, f.height_ratio)
+}
+
 /// Samples the part of the line between `u0` and `u1` (offsets along its axis).
 fn crop_span(gray: &GrayImage, line: &LineGeom, variant: Variant, u0: f32, u1: f32) -> Crop {
-    let h_src = HEIGHT_RATIO * line.char_h.max(2.0);
+    crop_span_framed(gray, line, variant, u0, u1, HEIGHT_RATIO)
+}
+
+/// [`crop_span`] with a crop `height_ratio` times the character height.
+fn crop_span_framed(
+    gray: &GrayImage,
+    line: &LineGeom,
+    variant: Variant,
+    u0: f32,
+    u1: f32,
+    height_ratio: f32,
+) -> Crop {
+    let h_src = height_ratio * line.char_h.max(2.0);
     let k = CROP_H as f32 / h_src; // output pixels per source pixel
     let pad = PAD_RATIO * line.char_h;
     let len = (u1 - u0) + 2.0 * pad;

@@ -152,6 +152,21 @@ fn document_head(lines: &[ReadLine], repair: bool) -> String {
         .collect()
 }
 
+/// Per line and column of `mrz`, whether a check digit that passes covers the character
+/// (the field's characters and the digit itself, the composite's included).
+pub fn confirmed(mrz: &Mrz) -> Vec<Vec<bool>> {
+    let grid: Vec<Vec<char>> = mrz.lines.iter().map(|l| l.chars().collect()).collect();
+    let mut out: Vec<Vec<bool>> = grid.iter().map(|l| vec![false; l.len()]).collect();
+    for span in check_spans(mrz.format.layout(), &grid) {
+        if span.passes(&grid) {
+            for (l, c) in span.positions() {
+                out[l][c] = true;
+            }
+        }
+    }
+    out
+}
+
 fn pass_rate(mrz: &Mrz) -> f32 {
     let ok = mrz.checks.iter().filter(|c| c.ok).count();
     ok as f32 / mrz.checks.len().max(1) as f32
@@ -553,10 +568,11 @@ mod tests {
     #[test]
     fn an_unknown_state_code_is_repaired_to_the_one_a_confusion_makes() {
         // `UTD` names no state; D for O is a common confusion and UTO is a known code.
-        let m = parse_read(&read(&[
-            UTO_TD3[0],
-            "L898902C36UTD7408122F1204159ZE184226B<<<<<10",
-        ]))
+        let utd = "L898902C36UTD7408122F1204159ZE184226B<<<<<10";
+        let m = parse_read(&[
+            ReadLine::from_text(UTO_TD3[0]),
+            read_with_alternatives(utd, &[(12, 'O', 0.2)]),
+        ])
         .unwrap();
         assert_eq!(m.lines, UTO_TD3);
         assert_eq!(m.fields.nationality, "UTO");
@@ -569,6 +585,10 @@ mod tests {
         let odd = "L898902C36QQQ7408122F1204159ZE184226B<<<<<10";
         let m = parse_read(&read(&[UTO_TD3[0], odd])).unwrap();
         assert_eq!(m.lines[1], odd);
+        // Nor does one read with certainty: only a confusion partner the recogniser gave
+        // nothing supports the change, and codes outside the list are printed too.
+        let m = parse_read(&read(&[UTO_TD3[0], utd])).unwrap();
+        assert_eq!(m.lines[1], utd);
     }
 
     #[test]
