@@ -149,21 +149,25 @@ pub fn fills_frame(quad: &Quad, w: u32, h: u32) -> bool {
         || area(quad) >= 0.6 * w * h
 }
 
-/// `gray` reduced by an area average over `block` x `block` pixels.
+/// `gray` reduced by an area average over `block` x `block` pixels. (Averaging every
+/// other row and column instead saves about a millisecond a read and loses 4 of the
+/// challenge set's 321 boundaries.)
 fn reduce(gray: &GrayImage, block: u32) -> GrayImage {
     if block == 1 {
         return gray.clone();
     }
     let (w, h) = gray.dimensions();
-    let (sw, sh) = (w / block, h / block);
-    let mut sums = vec![0u32; (sw * sh) as usize];
-    for (y, row) in gray.rows().enumerate().take((sh * block) as usize) {
-        let o = (y as u32 / block * sw) as usize;
-        for (x, p) in row.enumerate().take((sw * block) as usize) {
-            sums[o + x / block as usize] += u32::from(p.0[0]);
+    let (sw, sh, block) = (w / block, h / block, block as usize);
+    let mut sums = vec![0u32; sw as usize * sh as usize];
+    let raw = gray.as_raw();
+    for y in 0..sh as usize * block {
+        let row = &raw[y * w as usize..][..sw as usize * block];
+        let out = &mut sums[y / block * sw as usize..][..sw as usize];
+        for (sum, chunk) in out.iter_mut().zip(row.chunks_exact(block)) {
+            *sum += chunk.iter().map(|&p| u32::from(p)).sum::<u32>();
         }
     }
-    let n = block * block;
+    let n = (block * block) as u32;
     GrayImage::from_vec(
         sw,
         sh,
