@@ -187,7 +187,10 @@ async fn face_extraction(ctx: &Ctx, url: &str) -> Result<String, SignzyError> {
             // which is all the API promises.
             let portrait = match search.portrait {
                 Some(p) => p,
-                None if !search.document.detected => return Err(SignzyError::NoDocument),
+                // No page placed by an MRZ (a page without edges still counts).
+                None if search.document.reading_quad().is_none() => {
+                    return Err(SignzyError::NoDocument)
+                }
                 None => return Err(SignzyError::NoFace),
             };
             Ok(portrait.jpeg(90))
