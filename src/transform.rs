@@ -10,6 +10,8 @@ use std::io::Cursor;
 
 use image::{imageops, DynamicImage, ImageFormat, Rgb, RgbImage};
 
+use crate::vision::geom::quad_contains;
+
 /// One way to damage an image.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Transform {
@@ -243,22 +245,8 @@ pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
     let (a, b) = widen(lerp(tl, bl, from), lerp(tr, br, from));
     let (d, c) = widen(lerp(tl, bl, 1.05), lerp(tr, br, 1.05));
     let poly = [a, b, c, d];
-    let inside = |x: f32, y: f32| {
-        let mut sign = 0.0f32;
-        for i in 0..4 {
-            let (p, q) = (poly[i], poly[(i + 1) % 4]);
-            let cross = (q[0] - p[0]) * (y - p[1]) - (q[1] - p[1]) * (x - p[0]);
-            if cross != 0.0 {
-                if sign != 0.0 && cross.signum() != sign {
-                    return false;
-                }
-                sign = cross.signum();
-            }
-        }
-        true
-    };
     for (x, y, px) in img.enumerate_pixels_mut() {
-        if inside(x as f32 + 0.5, y as f32 + 0.5) {
+        if quad_contains(&poly, [x as f32 + 0.5, y as f32 + 0.5]) {
             *px = Rgb([255, 255, 255]);
         }
     }

@@ -120,12 +120,8 @@ fn the_portrait_is_found_on_real_pages_and_never_on_pages_without_one() {
 
 #[test]
 fn the_crop_is_upright_on_turned_and_mirrored_pages() {
-    use image::{imageops, DynamicImage};
-    let page = image::open(common::repo_path(
-        "fixtures/pages/td3_passport_portrait.png",
-    ))
-    .unwrap()
-    .to_rgb8();
+    use image::imageops;
+    let page = portrait_page();
     let variants = [
         ("upright", page.clone()),
         ("rot90", imageops::rotate270(&page)),
@@ -140,10 +136,7 @@ fn the_crop_is_upright_on_turned_and_mirrored_pages() {
     let mut sizes = vec![];
     let mut upright_crop = None;
     for (name, img) in variants {
-        let decoded = image_io::from_pixels(DynamicImage::ImageRgb8(img));
-        let search = common::reader()
-            .find_portrait(detector(), &decoded, &Default::default())
-            .unwrap();
+        let search = portrait_search(img);
         assert!(search.document.detected, "{name}: no document");
         let p = search
             .portrait
@@ -176,14 +169,8 @@ fn the_crop_is_upright_on_turned_and_mirrored_pages() {
 /// larger page, upright.
 #[test]
 fn the_portrait_is_found_on_pages_cut_above_the_mrz_beside_another_document() {
-    use image::{imageops, DynamicImage, Rgb, RgbImage};
-    let page = image::open(common::repo_path(
-        "fixtures/pages/td3_passport_portrait.png",
-    ))
-    .unwrap()
-    .to_rgb8();
-    // Everything above the MRZ (which starts at y = 610).
-    let cut = imageops::crop_imm(&page, 0, 0, 1000, 560).to_image();
+    use image::{imageops, Rgb, RgbImage};
+    let cut = portrait_page_cut_above_mrz();
     let small = imageops::resize(&cut, 500, 280, imageops::Triangle);
     let mut scene = RgbImage::from_pixel(1700, 900, Rgb([60, 48, 40]));
     imageops::replace(&mut scene, &cut, 80, 120);
@@ -203,10 +190,7 @@ fn the_portrait_is_found_on_pages_cut_above_the_mrz_beside_another_document() {
     ];
     let mut upright_crop = None;
     for (name, img, [cx, cy]) in turns {
-        let decoded = image_io::from_pixels(DynamicImage::ImageRgb8(img));
-        let search = common::reader()
-            .find_portrait(detector(), &decoded, &Default::default())
-            .unwrap();
+        let search = portrait_search(img);
         let p = search
             .portrait
             .unwrap_or_else(|| panic!("{name}: no portrait"));
@@ -232,24 +216,11 @@ fn the_portrait_is_found_on_pages_cut_above_the_mrz_beside_another_document() {
 /// crop as the upright page's own.
 #[test]
 fn the_crop_is_level_on_pages_turned_between_quarter_turns() {
-    use image::{imageops, DynamicImage, Rgb, RgbImage};
-    let page = image::open(common::repo_path(
-        "fixtures/pages/td3_passport_portrait.png",
-    ))
-    .unwrap()
-    .to_rgb8();
-    let cut = imageops::crop_imm(&page, 0, 0, 1000, 560).to_image();
+    use image::{imageops, Rgb, RgbImage};
+    let cut = portrait_page_cut_above_mrz();
     let mut scene = RgbImage::from_pixel(1400, 1000, Rgb([60, 48, 40]));
     imageops::replace(&mut scene, &cut, 200, 220);
-    let crop_of = |img: RgbImage| {
-        let decoded = image_io::from_pixels(DynamicImage::ImageRgb8(img));
-        common::reader()
-            .find_portrait(detector(), &decoded, &Default::default())
-            .unwrap()
-            .portrait
-            .expect("a portrait")
-            .crop
-    };
+    let crop_of = |img: RgbImage| portrait_search(img).portrait.expect("a portrait").crop;
     let upright = crop_of(scene.clone());
     for degrees in [-25.0f32, 20.0, 110.0] {
         // What is left after the quarter turn the search finds the face in.
@@ -269,6 +240,29 @@ fn the_crop_is_level_on_pages_turned_between_quarter_turns() {
             "{degrees} degrees: {level:.1} from the upright crop, {unlevelled:.1} from it tilted"
         );
     }
+}
+
+/// The portrait fixture page (`fixtures/pages/td3_passport_portrait.png`).
+fn portrait_page() -> image::RgbImage {
+    image::open(common::repo_path(
+        "fixtures/pages/td3_passport_portrait.png",
+    ))
+    .unwrap()
+    .to_rgb8()
+}
+
+/// The portrait fixture with everything from just above its MRZ (which starts at y = 610)
+/// cut off.
+fn portrait_page_cut_above_mrz() -> image::RgbImage {
+    image::imageops::crop_imm(&portrait_page(), 0, 0, 1000, 560).to_image()
+}
+
+/// faceExtraction's portrait search on an image.
+fn portrait_search(img: image::RgbImage) -> passport_vision::vision::PortraitSearch {
+    let decoded = image_io::from_pixels(image::DynamicImage::ImageRgb8(img));
+    common::reader()
+        .find_portrait(detector(), &decoded, &Default::default())
+        .unwrap()
 }
 
 /// Mean absolute difference per channel between two crops, the first resized to the

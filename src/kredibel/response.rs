@@ -86,7 +86,8 @@ pub struct MrzReport {
 /// Maps a reading to the vendor's result, or to the vendor's error for it: no MRZ is
 /// `text_not_found`, MRZ-like text no format accepts is `parsing_failed`, an image without
 /// a detected document (see [`DocumentInfo::detected`](crate::vision::DocumentInfo)) is
-/// `card_not_found` when `pass_card_detect` is false, whatever it holds, and an MRZ that is not a TD3 passport's is
+/// `card_not_found` when `pass_card_detect` is false, whatever it holds, and an MRZ that
+/// is not a TD3 passport's is
 /// `invalid_document_type`. `today` chooses the centuries of the ISO dates.
 pub fn passport_data(
     reading: Reading,

@@ -11,7 +11,7 @@
 
 use image::GrayImage;
 
-use super::geom::Quad;
+use super::geom::{quad_contains, Quad};
 
 /// Long side of the working image, pixels. A document that fills a fifth of a photo's
 /// long side still has sides of 60 working pixels, and the 3% corner accuracy #6 asks is
@@ -106,7 +106,7 @@ pub fn find_boundary(gray: &GrayImage, hint: Option<&Quad>) -> Option<Boundary> 
         let (rank, quad) = match &hint_small {
             Some(hint) => {
                 // The MRZ the estimate comes from lies inside the document.
-                if !mrz_band(hint).iter().all(|p| contains(&quad, *p)) {
+                if !mrz_band(hint).iter().all(|p| quad_contains(&quad, *p)) {
                     return;
                 }
                 let (quad, distance) = matched(&quad, hint);
@@ -689,16 +689,6 @@ fn mrz_band(page: &Quad) -> [[f32; 2]; 4] {
         [0, 1].map(|k| top[k] + v * (bottom[k] - top[k]))
     };
     [at(0.1, 0.8), at(0.9, 0.8), at(0.1, 0.92), at(0.9, 0.92)]
-}
-
-/// Whether `p` lies inside the convex quad `q` (either winding).
-fn contains(q: &Quad, p: [f32; 2]) -> bool {
-    let side = |i: usize| {
-        let (a, b) = (q[i], q[(i + 1) % 4]);
-        (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])
-    };
-    let s = [side(0), side(1), side(2), side(3)];
-    s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
 }
 
 /// Area of a simple polygon (shoelace), pixels squared.

@@ -8,6 +8,17 @@ use image::GrayImage;
 /// the document reads, unless said otherwise.
 pub type Quad = [[f32; 2]; 4];
 
+/// Whether `p` lies inside the convex quad `q` (either winding; a point on a side is
+/// inside).
+pub fn quad_contains(q: &Quad, p: [f32; 2]) -> bool {
+    let side = |i: usize| {
+        let (a, b) = (q[i], q[(i + 1) % 4]);
+        (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0])
+    };
+    let s = [side(0), side(1), side(2), side(3)];
+    s.iter().all(|&v| v >= 0.0) || s.iter().all(|&v| v <= 0.0)
+}
+
 /// A connected group of dark pixels, with its axis-aligned box in pixels (inclusive bounds).
 #[derive(Clone, Copy, Debug)]
 pub struct Component {

@@ -152,15 +152,6 @@ pub struct Framing {
     pub along: f32,
 }
 
-impl Framing {
-    /// The framing of a first look.
-    pub const USUAL: Framing = Framing {
-        height_ratio: HEIGHT_RATIO,
-        across: 0.0,
-        along: 0.0,
-    };
-}
-
 /// Samples the whole line with another framing ([`Framing`]).
 pub fn crop_line_framed(gray: &GrayImage, line: &LineGeom, variant: Variant, f: Framing) -> Crop {
     let mut l = line.clone();
