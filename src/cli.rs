@@ -7,7 +7,7 @@ use crate::transform::Transform;
 use serde_json::{json, Value};
 
 use crate::report::{read_bytes, FileReport, Stages};
-use crate::vision::{self, ReadOptions, Reader};
+use crate::vision::{self, ReadOptions, Reader, SearchPath};
 
 /// Reads one file from disk and times the whole read (file bytes to parsed fields, and
 /// the portrait when `faces` is given).
@@ -149,10 +149,9 @@ pub fn cmd_eval(
     per_image: bool,
     transform: Option<&str>,
 ) -> anyhow::Result<Value> {
-    if transform == Some("covermrz") {
-        let faces =
-            faces.ok_or_else(|| anyhow::anyhow!("covermrz scores faces: drop --no-faces"))?;
-        return eval_covered_mrz(reader, faces, gt_path);
+    if let Some(name @ ("covermrz" | "holding")) = transform {
+        let faces = faces.ok_or_else(|| anyhow::anyhow!("{name} scores faces: drop --no-faces"))?;
+        return eval_covered_mrz(reader, faces, gt_path, name == "holding");
     }
     if let Some(name) = transform {
         anyhow::ensure!(
@@ -166,7 +165,7 @@ pub fn cmd_eval(
     let opts = ReadOptions::default();
     let mut times = Vec::new();
     let mut stages: Vec<Stages> = Vec::new();
-    let mut face_times: [Vec<f64>; 2] = Default::default();
+    let mut face_times = FaceTimes::default();
     let (mut with_mrz, mut exact, mut negatives, mut neg_false) = (0, 0, 0, 0);
     let (mut char_errors, mut char_total) = (0usize, 0usize);
     let (mut valid_right, mut valid_total) = (0, 0);
@@ -227,10 +226,9 @@ pub fn cmd_eval(
                 .as_ref()
                 .and_then(|s| s.portrait.as_ref())
                 .map(|p| [p.face.x, p.face.y, p.face.w, p.face.h]);
-            face_quick += u32::from(got.is_some() && search.is_some_and(|s| !s.read_in_full));
-            // Images with a portrait found and the others (which run every fallback)
-            // apart, as in `bench`.
-            face_times[usize::from(got.is_none())].push(t.elapsed().as_secs_f64() * 1000.0);
+            let path = search.as_ref().map_or(SearchPath::NotFound, |s| s.path());
+            face_quick += u32::from(path == SearchPath::Quick);
+            face_times.add(path, t.elapsed());
             match (r.face_centre(), got) {
                 (Some((cx, cy)), got) => {
                     face_total += 1;
@@ -352,11 +350,7 @@ pub fn cmd_eval(
         "faces_on_images_without_portrait": if faces.is_some() { json!(face_false) } else { Value::Null },
         // Portraits found on the page `locate` placed, without reading the MRZ in full.
         "faces_found_without_full_read": if faces.is_some() { json!(face_quick) } else { Value::Null },
-        "face_extraction_median_ms": if faces.is_some() {
-            json!({"portrait_found": median(face_times[0].clone()), "none_found": median(face_times[1].clone())})
-        } else {
-            Value::Null
-        },
+        "face_extraction_median_ms": if faces.is_some() { face_times.summary() } else { Value::Null },
         "negatives": negatives,
         "negatives_with_mrz": neg_false,
         "document": boundaries.summary(),
@@ -435,44 +429,64 @@ impl BoundaryScore {
     }
 }
 
-/// The folder that the ground truth's `file` paths are relative to: the first ancestor
-/// of the ground-truth file under which `sample` exists.
-/// `eval --transform covermrz`: each image with a portrait in the ground truth, its page
-/// placed by a read of the original, the MRZ covered with white (the page's bottom 32%,
-/// TD3's MRZ zone and a margin), then searched for the portrait as faceExtraction does.
+/// `eval --transform covermrz` and `holding`: each image with a portrait in the ground
+/// truth, its page placed by a read of the original, the MRZ covered with white (the
+/// page's bottom 32%, TD3's MRZ zone and a margin), then searched for the portrait as
+/// faceExtraction does. With `holding`, the covered page is shown beside a person: the
+/// next image's portrait, cut out around its face and scaled so that its face is
+/// [`PERSON_FACE_SCALE`] times this page's ([`crate::transform::beside_person`]).
 /// Scores the face centres found and counts covered pages whose MRZ still reads.
 fn eval_covered_mrz(
     reader: &Reader,
     faces: &vision::face::FaceDetector,
     gt_path: &Path,
+    holding: bool,
 ) -> anyhow::Result<Value> {
     let (root, records) = load_ground_truth(gt_path)?;
     let opts = ReadOptions::default();
+    let decode = |r: &Truth| -> anyhow::Result<vision::image_io::Decoded> {
+        let bytes = std::fs::read(root.join(&r.file))?;
+        Ok(vision::image_io::decode(&bytes, opts.max_pixels)?)
+    };
+    let with_face: Vec<&Truth> = records
+        .iter()
+        .filter(|r| r.face_centre().is_some())
+        .collect();
     let (mut total, mut hits, mut still_read) = (0, 0, 0);
     let mut misses = Vec::new();
-    for r in &records {
-        let Some((cx, cy)) = r.face_centre() else {
-            continue;
-        };
-        let bytes = std::fs::read(root.join(&r.file))?;
-        let decoded = vision::image_io::decode(&bytes, opts.max_pixels)?;
+    let mut times = FaceTimes::default();
+    for (i, r) in with_face.iter().enumerate() {
+        let decoded = decode(r)?;
         let original = reader.read_decoded(&decoded, &opts)?;
         let Some(quad) = original.document.quad.filter(|_| original.mrz.is_some()) else {
             continue;
         };
         total += 1;
         let mut img = decoded.color.to_rgb8();
-        // The quad is in displayed pixels; the decoded image may be reduced.
+        // Ground truth and quad are in displayed pixels; the decoded image may be reduced.
         let quad = quad.map(|corner| corner.map(|v| v / decoded.scale));
+        let (mut cx, mut cy) = r
+            .face_centre()
+            .map(|(x, y)| (x / decoded.scale, y / decoded.scale))
+            .unwrap_or_default();
         crate::transform::cover_page_bottom(&mut img, &quad, 0.68);
+        if holding {
+            let other = with_face[(i + 1) % with_face.len()];
+            let person = decode(other)?;
+            let (photo, photo_face) = cut_out_portrait(other, &person);
+            let page_face = truth_face_height(r) / decoded.scale;
+            let height = photo.height() as f32 * PERSON_FACE_SCALE * page_face / photo_face;
+            let (scene, at) = crate::transform::beside_person(&img, &photo, height.round() as u32);
+            (img, cx, cy) = (scene, cx + at[0] as f32, cy + at[1] as f32);
+        }
         let covered = vision::image_io::decode(&encode_png(&img)?, opts.max_pixels)?;
         if reader.read_decoded(&covered, &opts)?.mrz.is_some() {
             still_read += 1;
         }
-        let found = reader
-            .find_portrait(faces, &covered, &opts)?
-            .portrait
-            .map(|p| p.face);
+        let t = Instant::now();
+        let search = reader.find_portrait(faces, &covered, &opts)?;
+        times.add(search.path(), t.elapsed());
+        let found = search.portrait.map(|p| p.face);
         let hit = found.is_some_and(|f| f.contains(cx, cy));
         hits += u32::from(hit);
         if !hit {
@@ -484,11 +498,87 @@ fn eval_covered_mrz(
         }
     }
     Ok(json!({
-        "transform": "covermrz",
+        "transform": if holding { "holding" } else { "covermrz" },
         "faces_found": format!("{hits}/{total}"),
         "mrz_still_read": still_read,
+        // The search on the covered page, from its decoded pixels.
+        "face_extraction_median_ms": times.summary(),
         "misses": misses,
     }))
+}
+
+/// How much larger than the printed portrait's face the person's face is in `eval
+/// --transform holding`: a document held up beside the face at arm's length shows a
+/// portrait of a third to a half of the live face's height.
+const PERSON_FACE_SCALE: f32 = 2.0;
+
+/// The height of an image's true face box in displayed pixels.
+fn truth_face_height(r: &Truth) -> f32 {
+    let [_, _, w, h] = r.face_box_xywh_stored_pixels.unwrap_or_default();
+    // EXIF orientations 5 to 8 turn the stored box a quarter.
+    if r.exif_orientation.unwrap_or(1) >= 5 {
+        w
+    } else {
+        h
+    }
+}
+
+/// A passport-photo cut of an image's true face (1.6 face widths by 2.2 heights, clipped
+/// to the image), and the face's height in it, in decoded pixels.
+fn cut_out_portrait(r: &Truth, decoded: &vision::image_io::Decoded) -> (image::RgbImage, f32) {
+    let img = decoded.color.to_rgb8();
+    let (cx, cy) = r.face_centre().unwrap_or_default();
+    let (cx, cy) = (cx / decoded.scale, cy / decoded.scale);
+    let fh = truth_face_height(r) / decoded.scale;
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let x0 = (cx - 0.8 * fh).clamp(0.0, w - 1.0);
+    let y0 = (cy - 1.1 * fh).clamp(0.0, h - 1.0);
+    let x1 = (cx + 0.8 * fh).clamp(x0 + 1.0, w);
+    let y1 = (cy + 1.1 * fh).clamp(y0 + 1.0, h);
+    let cut = image::imageops::crop_imm(
+        &img,
+        x0 as u32,
+        y0 as u32,
+        (x1 - x0) as u32,
+        (y1 - y0) as u32,
+    );
+    (cut.to_image(), fh.max(1.0))
+}
+
+/// faceExtraction's times, apart by the path the portrait search took: the quick look
+/// must stay fast, the whole-image search may take longer, and images without a
+/// portrait run every look.
+#[derive(Default)]
+struct FaceTimes {
+    by_path: std::collections::BTreeMap<SearchPath, Vec<f64>>,
+}
+
+impl FaceTimes {
+    fn add(&mut self, path: SearchPath, took: std::time::Duration) {
+        self.by_path
+            .entry(path)
+            .or_default()
+            .push(took.as_secs_f64() * 1000.0);
+    }
+
+    /// Median milliseconds and count per path, and the median of all portraits found.
+    fn summary(&self) -> Value {
+        let found: Vec<f64> = self
+            .by_path
+            .iter()
+            .filter(|(p, _)| **p != SearchPath::NotFound)
+            .flat_map(|(_, t)| t.iter().copied())
+            .collect();
+        let mut out = serde_json::Map::new();
+        out.insert("portrait_found".into(), json!(median(found)));
+        for (path, times) in &self.by_path {
+            out.insert(
+                path.name().into(),
+                json!({"median": median(times.clone()), "images": times.len()}),
+            );
+        }
+        out.into()
+    }
 }
 
 fn encode_png(img: &image::RgbImage) -> anyhow::Result<Vec<u8>> {
@@ -497,6 +587,8 @@ fn encode_png(img: &image::RgbImage) -> anyhow::Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// The folder that the ground truth's `file` paths are relative to: the first ancestor
+/// of the ground-truth file under which `sample` exists.
 fn find_root(gt_path: &Path, sample: Option<&str>) -> Option<PathBuf> {
     let sample = sample?;
     let abs = std::fs::canonicalize(gt_path).ok()?;
@@ -572,7 +664,7 @@ pub fn cmd_bench(
     let opts = ReadOptions::default();
     let (mut decode, mut detect, mut read, mut model, mut total, mut runs) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let (mut face, mut quick, mut no_face) = (vec![], vec![], vec![]);
+    let mut face_times = FaceTimes::default();
     for _ in 0..rounds.max(1) {
         for (_, bytes) in &pages {
             let t0 = Instant::now();
@@ -584,18 +676,11 @@ pub fn cmd_bench(
             model.push(reading.timings.model_ms);
             runs.push(f64::from(reading.timings.model_runs));
             total.push((t2 - t0).as_secs_f64() * 1e3);
-            // Face extraction as faceExtraction runs it, from the page's bytes: pages
-            // with a portrait and pages without one (which run every fallback) apart.
+            // Face extraction as faceExtraction runs it, from the page's bytes.
             let t3 = Instant::now();
             let decoded = vision::image_io::decode(bytes, opts.max_pixels)?;
             let search = reader.find_portrait(faces, &decoded, &opts)?;
-            let ms = t3.elapsed().as_secs_f64() * 1e3;
-            if search.portrait.is_some() {
-                face.push(ms);
-                quick.push(f64::from(u8::from(!search.read_in_full)));
-            } else {
-                no_face.push(ms);
-            }
+            face_times.add(search.path(), t3.elapsed());
         }
     }
     Ok(json!({
@@ -608,10 +693,7 @@ pub fn cmd_bench(
             "of_which_line_model": median(model),
             "whole_read": median(total),
             "model_runs_per_page": median(runs),
-            "face_extraction": median(face),
-            "face_extraction_without_portrait": median(no_face),
         },
-        // Share of the portraits found on the page `locate` placed, without a full read.
-        "face_extraction_quick_share": quick.iter().sum::<f64>() / quick.len().max(1) as f64,
+        "face_extraction_median_ms": face_times.summary(),
     }))
 }

@@ -252,6 +252,45 @@ pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
     }
 }
 
+/// A person holding a document, as a KYC selfie shows one: `page` on the right of a desk-
+/// coloured canvas, and on its left `person` (a face photo) scaled to `person_height`
+/// pixels and blended in through a soft ellipse, so that it has no straight edges. The
+/// live face is larger than the printed portrait and lies outside the document. Returns
+/// the scene and where the page's top-left corner went.
+pub fn beside_person(
+    page: &RgbImage,
+    person: &RgbImage,
+    person_height: u32,
+) -> (RgbImage, [u32; 2]) {
+    let ph = person_height.max(8);
+    let pw = (person.width() as f32 * ph as f32 / person.height().max(1) as f32).round() as u32;
+    let person = imageops::resize(person, pw.max(8), ph, imageops::Triangle);
+    let margin = page.height().max(ph) / 12;
+    let (w, h) = (
+        margin * 3 + person.width() + page.width(),
+        margin * 2 + page.height().max(ph),
+    );
+    // A dark desk with a gentle light fall-off: the page's edges stand out, as on a table.
+    let mut out = RgbImage::from_fn(w, h, |_, y| {
+        let k = 1.0 - 0.15 * y as f32 / h as f32;
+        Rgb([96, 84, 72].map(|c| (c as f32 * k) as u8))
+    });
+    let py = (h - person.height()) / 2;
+    let (rx, ry) = (person.width() as f32 / 2.0, person.height() as f32 / 2.0);
+    for (x, y, px) in person.enumerate_pixels() {
+        let (dx, dy) = ((x as f32 + 0.5 - rx) / rx, (y as f32 + 0.5 - ry) / ry);
+        // Opaque inside 80% of the ellipse, fading to nothing at its rim.
+        let alpha = ((1.0 - (dx * dx + dy * dy).sqrt()) / 0.2).clamp(0.0, 1.0);
+        let dst = out.get_pixel_mut(margin + x, py + y);
+        for c in 0..3 {
+            dst[c] = (alpha * px[c] as f32 + (1.0 - alpha) * dst[c] as f32).round() as u8;
+        }
+    }
+    let at = [margin * 2 + person.width(), (h - page.height()) / 2];
+    imageops::replace(&mut out, page, i64::from(at[0]), i64::from(at[1]));
+    (out, at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -491,6 +491,27 @@ impl Turned {
     }
 }
 
+/// The direction of the image's text lines, in radians in [0, pi) (0 = horizontal in
+/// the image, y down), when one direction clearly leads: text is printed along a
+/// document's reading direction, so a portrait on it is upright or upside down across
+/// this direction. None when a second direction is strong (see [`dominant_angles`]) or
+/// there is too little text to tell. Costs one threshold of the image at the usual
+/// working side (about 3 ms at 1,000 px).
+pub fn text_axis(gray: &GrayImage) -> Option<f32> {
+    let work = Work::new(gray, work_sides(gray.dimensions())[0], Window::Usual)?;
+    // A few words' worth of glyphs at least (the vote is between neighbouring glyphs).
+    if work.comps.len() < MIN_AXIS_GLYPHS {
+        return None;
+    }
+    match dominant_angles(&work.comps)[..] {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+/// Components [`text_axis`] needs before it tells a direction.
+const MIN_AXIS_GLYPHS: usize = 40;
+
 /// The one or two strongest text directions, in radians in [0, pi), from the directions
 /// between each character-sized component and its nearest similar-sized neighbours.
 fn dominant_angles(comps: &[Component]) -> Vec<f32> {
@@ -1032,6 +1053,21 @@ fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_axis_follows_the_lines_and_turns_with_the_page() {
+        let page = two_lines(100, false);
+        let axis = text_axis(&page).expect("two lines of 40 glyphs");
+        assert!(axis.sin().abs() < 0.1, "{}", axis.to_degrees());
+        let turned = image::imageops::rotate90(&page);
+        let axis = text_axis(&turned).expect("the same lines, turned");
+        assert!(axis.cos().abs() < 0.1, "{}", axis.to_degrees());
+        // A blank page says nothing.
+        assert_eq!(
+            text_axis(&GrayImage::from_pixel(800, 600, image::Luma([235]))),
+            None
+        );
+    }
 
     /// A white page with two lines of 40 glyph-like bars (14 px tall, one every 14 px)
     /// whose tops are at `y0` and `y0 + 30`, and with `stroke` a 3 px pen stroke that

@@ -19,14 +19,17 @@
 //!
 //! All boxes returned are in pixels of the image as displayed (after EXIF orientation).
 
-use image::{DynamicImage, RgbImage};
+use image::{DynamicImage, GrayImage, RgbImage};
 use rten::Model;
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
 use serde::Serialize;
 
+use super::detect;
+use super::geom;
+use super::image_io::Decoded;
 use super::runtime::ModelError;
-use super::types::DocumentInfo;
+use super::types::{DocumentInfo, QuadFrom};
 
 /// The BlazeFace ONNX weights, compiled in: the full-range 256x256 model.
 pub static EMBEDDED_FACE_MODEL: &[u8] =
@@ -546,10 +549,10 @@ fn page_frame(quad: &[[f32; 2]; 4]) -> Option<(Frame, f32, f32)> {
 /// whole image ([`find_portrait_anywhere`]). None when no face qualifies anywhere.
 pub fn find_portrait(
     detector: &FaceDetector,
-    image: &DynamicImage,
+    decoded: &Decoded,
     doc: &DocumentInfo,
 ) -> Result<Option<Portrait>, ModelError> {
-    find_portrait_rgb(detector, &as_rgb(image), doc)
+    find_portrait_rgb(detector, &as_rgb(&decoded.color), &decoded.gray, doc)
 }
 
 /// The image as RGB, borrowed when it already is (decoded JPEGs are).
@@ -560,16 +563,39 @@ pub fn as_rgb(image: &DynamicImage) -> std::borrow::Cow<'_, RgbImage> {
     }
 }
 
-/// [`find_portrait`] on an RGB image.
+/// [`find_portrait`] on an RGB image and its luma (which tells the text's direction to
+/// the whole-image search).
 pub fn find_portrait_rgb(
     detector: &FaceDetector,
     rgb: &RgbImage,
+    gray: &GrayImage,
     doc: &DocumentInfo,
 ) -> Result<Option<Portrait>, ModelError> {
-    match search(detector, rgb, doc, Looks::All)? {
-        Some(p) => Ok(Some(p)),
-        None => find_portrait_anywhere(detector, rgb),
+    if let Some(p) = search(detector, rgb, doc, Looks::All)? {
+        return Ok(Some(p));
     }
+    let scene = Scene {
+        document: found_without_mrz(doc),
+        text_axis: detect::text_axis(gray),
+    };
+    find_portrait_anywhere(detector, rgb, &scene)
+}
+
+/// What is known of an image before [`find_portrait_anywhere`] looks at it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Scene {
+    /// The document, found by its own edges, as a quad in image pixels.
+    pub document: Option<[[f32; 2]; 4]>,
+    /// The direction of the text lines, radians in [0, pi) ([`detect::text_axis`]).
+    pub text_axis: Option<f32>,
+}
+
+/// The document's quad when its own edges found it and no MRZ placed it: the only
+/// document the image shows for sure. A quad an MRZ placed may be an ID card's back,
+/// whose portrait is on the other side (beside it in the image), so it does not count.
+fn found_without_mrz(doc: &DocumentInfo) -> Option<[[f32; 2]; 4]> {
+    doc.quad
+        .filter(|_| doc.quad_from == Some(QuadFrom::Edges) && doc.reading_quad().is_none())
 }
 
 /// The first, cheap look of [`find_portrait`] alone: the short-range model on the
@@ -685,11 +711,16 @@ fn search(
 /// ([`FaceDetector::verify`]). BlazeFace finds faces within about 30 degrees of upright,
 /// so the turn a face is found in is the one that shows it upright; the crop is made in
 /// that turn. Among the faces of all turns the largest (weighed by its score) is taken:
-/// a printed portrait is the largest face on a page; ghost images are smaller. For pages
-/// whose MRZ cannot be read (cut off, covered, an ID card's front alone).
+/// a printed portrait is the largest face on a page; ghost images are smaller. With the
+/// `scene`'s document, faces whose centre lies inside it come first: a person holding the
+/// document shows a live face larger than the printed one, outside the document. With its
+/// text direction, only the two turns that show that text level are searched (a portrait
+/// stands upright across its page's lines). For pages whose MRZ cannot be read (cut off,
+/// covered, an ID card's front alone).
 pub fn find_portrait_anywhere(
     detector: &FaceDetector,
     rgb: &RgbImage,
+    scene: &Scene,
 ) -> Result<Option<Portrait>, ModelError> {
     let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
     // The four turns: origin at a corner, u and v the view's axes (a proper rotation,
@@ -700,8 +731,20 @@ pub fn find_portrait_anywhere(
         ([iw, ih], [-1.0, 0.0], [0.0, -1.0], iw, ih),
         ([0.0, ih], [0.0, -1.0], [1.0, 0.0], ih, iw),
     ];
-    let mut best: Option<(Frame, RawFace)> = None;
-    for (o, u, v, w, h) in turns {
+    let inside = |frame: &Frame, f: &RawFace| {
+        scene
+            .document
+            .is_some_and(|q| geom::quad_contains(&q, frame.map(f.cx, f.cy)))
+    };
+    // A turn shows the text level when its horizontal axis runs within 60 degrees of the
+    // text: for text within 30 degrees of an image axis, two turns; otherwise all four.
+    let level = |u: [f32; 2]| {
+        scene
+            .text_axis
+            .is_none_or(|t| (u[0] * t.cos() + u[1] * t.sin()).abs() >= 0.5)
+    };
+    let mut candidates: Vec<(bool, Frame, RawFace)> = Vec::new();
+    for (o, u, v, w, h) in turns.into_iter().filter(|t| level(t.1)) {
         let frame = Frame { o, u, v };
         for f in detector.detect_view(&detector.full, rgb, &frame, w, h, MIN_SCORE_ANYWHERE)? {
             // Too small to be a document's portrait (a face in the guilloche, an emblem,
@@ -710,21 +753,35 @@ pub fn find_portrait_anywhere(
             if f.h < MIN_ANYWHERE_FACE * side || f.h > MAX_ANYWHERE_FACE * side {
                 continue;
             }
-            // Either look, sure enough, keeps the face: the wide one is surer of faces
-            // partly hidden, the close one of portraits printed small or in grey.
-            let score = f.score.max(detector.verify(rgb, &frame, &f)?);
-            if score < MIN_VERIFIED {
-                continue;
-            }
-            let f = RawFace { score, ..f };
-            if best
-                .as_ref()
-                .is_none_or(|(_, b)| f.w * f.score > b.w * b.score)
-            {
-                best = Some((frame, f));
-            }
+            candidates.push((inside(&frame, &f), frame, f));
         }
     }
+    // Inside the document first, then the larger weighed by its score. A score is at most
+    // 1, so once a kept face outweighs a candidate's width alone, neither that candidate
+    // nor any narrower one can win, and their close looks are skipped.
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(b.2.w.total_cmp(&a.2.w)));
+    let mut best: Option<(bool, Frame, RawFace)> = None;
+    for (inside, frame, f) in candidates {
+        if best
+            .as_ref()
+            .is_some_and(|(b_in, _, b)| (*b_in && !inside) || b.w * b.score >= f.w)
+        {
+            break;
+        }
+        // Either look, sure enough, keeps the face: the wide one is surer of faces
+        // partly hidden, the close one of portraits printed small or in grey.
+        let score = f.score.max(detector.verify(rgb, &frame, &f)?);
+        if score < MIN_VERIFIED {
+            continue;
+        }
+        if best
+            .as_ref()
+            .is_none_or(|(b_in, _, b)| (inside && !*b_in) || f.w * score > b.w * b.score)
+        {
+            best = Some((inside, frame, RawFace { score, ..f }));
+        }
+    }
+    let best = best.map(|(_, frame, f)| (frame, f));
     Ok(best.map(|(frame, f)| Portrait {
         face: frame.face_box(&f),
         found_on: FoundOn::Image,

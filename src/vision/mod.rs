@@ -27,7 +27,7 @@ pub mod recognize;
 pub mod runtime;
 pub mod types;
 
-pub use locate::PortraitSearch;
+pub use locate::{PortraitSearch, SearchPath};
 pub use reader::Reader;
 pub use types::{
     DocumentInfo, Failure, QuadFrom, ReadOptions, Reading, Timings, VisionError, DEFAULT_MAX_PIXELS,

@@ -111,6 +111,20 @@ impl Reader {
         Ok(reading)
     }
 
+    /// The page for a portrait search: a read of the luma with the usual looks only (no
+    /// ink view, no fallbacks), and the document's edges. A page whose MRZ only the
+    /// fallbacks find is left to the whole-image search, which costs less than they do.
+    pub fn place_page(
+        &self,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+    ) -> Result<Reading, VisionError> {
+        let gray = &decoded.gray;
+        let mut reading = self.read_looks(gray, opts, &detect::looks(gray.dimensions()))?;
+        add_boundary(&mut reading.document, gray, opts);
+        Ok(reading)
+    }
+
     /// `reading` (of `gray` with the usual looks) when it is settled; otherwise the best of
     /// it, the read of the ink view that `ink` makes (only called then: it may decode the
     /// image again), and the fallback looks at the luma and then the ink view, until one
