@@ -77,6 +77,12 @@ pub struct Boundary {
     /// Mean strength of the edges along the four sides, 0 to 1 (1: every point of every
     /// side on an edge of at least [`STRONG_EDGE`]).
     pub support: f32,
+    /// Whether every side's edge has one polarity (the document brighter, or darker, than
+    /// all around it). When not, a side may run along a print frame inside the page.
+    pub one_polarity: bool,
+    /// How it ranked among the quads found: support less the distance from the hint
+    /// (with one), so that boundaries of one hint compare across searches.
+    pub rank: f32,
 }
 
 /// Finds the document's boundary in `gray`. With `hint` (the page an MRZ places, corners
@@ -124,7 +130,7 @@ fn search(small: &GrayImage, block: u32, hint: Option<&Quad>) -> Option<(f32, Bo
     let profiles: Vec<Profile> = lines.iter().map(|l| edges.profile(l)).collect();
     let mut best: Option<(f32, Boundary)> = None;
     candidates(&lines, edges.w as f32, edges.h as f32, |quad, on| {
-        let Some(support) = quad_support(&quad, on.map(|i| &profiles[i])) else {
+        let Some((support, one_polarity)) = quad_support(&quad, on.map(|i| &profiles[i])) else {
             return;
         };
         let (rank, quad) = match &hint_small {
@@ -151,6 +157,8 @@ fn search(small: &GrayImage, block: u32, hint: Option<&Quad>) -> Option<(f32, Bo
                 Boundary {
                     quad: to_image(quad),
                     support,
+                    one_polarity,
+                    rank,
                 },
             ));
         }
@@ -650,9 +658,9 @@ impl Profile {
 /// along edges of one polarity (the document brighter than its surroundings on every
 /// side, or darker on every side: the edge of a neighbouring card or of a shadow has the
 /// other): the mean strength of its sides, the better polarity's; each side its own
-/// polarity, weighed by [`MIXED_POLARITY`], when neither holds. None when a side is too
-/// weak or leaves the image.
-fn quad_support(q: &Quad, on: [&Profile; 4]) -> Option<f32> {
+/// polarity, weighed by [`MIXED_POLARITY`], when neither holds (then with `false`). None
+/// when a side is too weak or leaves the image.
+fn quad_support(q: &Quad, on: [&Profile; 4]) -> Option<(f32, bool)> {
     let centre = [
         q.iter().map(|p| p[0]).sum::<f32>() / 4.0,
         q.iter().map(|p| p[1]).sum::<f32>() / 4.0,
@@ -675,8 +683,9 @@ fn quad_support(q: &Quad, on: [&Profile; 4]) -> Option<f32> {
     let one_polarity = (0..2)
         .filter_map(|pol| judge(&|s| s[pol]))
         .max_by(f32::total_cmp);
-    one_polarity.or_else(|| {
-        judge(&|s| if s[0].cover >= s[1].cover { s[0] } else { s[1] }).map(|v| MIXED_POLARITY * v)
+    one_polarity.map(|v| (v, true)).or_else(|| {
+        judge(&|s| if s[0].cover >= s[1].cover { s[0] } else { s[1] })
+            .map(|v| (MIXED_POLARITY * v, false))
     })
 }
 
