@@ -75,8 +75,8 @@ impl Reader {
     }
 
     /// Finds the holder's portrait: first on the page that [`Reader::locate`] places
-    /// (the portrait zone only); when that finds nothing, on the page a read with the
-    /// usual looks places ([`Reader::place_page`]), with every fallback of
+    /// (the portrait zone only); when that finds nothing, on the page a read with one look
+    /// places ([`Reader::place_page`]), with every fallback of
     /// [`face::find_portrait`]; and when no page is placed or none of those finds a face,
     /// on the whole image in the quarter turns that show its text level
     /// ([`face::find_portrait_anywhere`]). The document answered is the one the portrait
@@ -99,9 +99,10 @@ impl Reader {
                     };
                 }
             }
-            // The usual looks only: a page whose MRZ only the ink view or the fallbacks
-            // would find is left to the whole-image search, which costs less than they do
-            // (eval --transform covermrz: the page read 112 -> 40 ms, the same faces found).
+            // One look, not every fallback of a read: a page whose MRZ only those find is
+            // left to the whole-image search, which costs less (eval --transform covermrz:
+            // the page read 112 -> 40 ms with the usual looks, less with the first alone;
+            // the same faces found).
             let reading = self.place_page(decoded, opts)?;
             let portrait =
                 face::find_portrait_rgb(detector, rgb, &decoded.gray, &reading.document)?;
