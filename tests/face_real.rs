@@ -292,28 +292,31 @@ fn a_person_holding_the_page_does_not_take_the_portraits_place() {
 /// when the largest face won.
 #[test]
 fn portraits_are_found_on_real_pages_held_beside_a_larger_face() {
-    let Some(shared) = common::shared_dir() else {
+    let Some((s, hits, total)) = faces_found_on_real_pages("holding") else {
         return;
     };
+    assert!(total >= 60 && hits >= 57, "{s}");
+}
+
+/// `eval --transform NAME` with faces on ../shared/data/real: the summary and its
+/// `faces_found` as two numbers. None when ../shared is absent.
+fn faces_found_on_real_pages(transform: &str) -> Option<(Value, u32, u32)> {
+    let shared = common::shared_dir()?;
     let s = passport_vision::cli::cmd_eval(
         common::reader(),
         Some(detector()),
         &shared.join("data/mrz-vectors/image-ground-truth.json"),
         false,
-        Some("holding"),
+        Some(transform),
     )
     .unwrap();
-    let (hits, total) = fraction(&s["faces_found"]);
-    assert!(total >= 60 && hits >= 57, "{s}");
-}
-
-/// "a/b" as two numbers.
-fn fraction(v: &Value) -> (u32, u32) {
-    v.as_str()
+    let (hits, total) = s["faces_found"]
+        .as_str()
         .unwrap()
         .split_once('/')
         .map(|(a, b)| (a.parse().unwrap(), b.parse().unwrap()))
-        .unwrap()
+        .unwrap();
+    Some((s, hits, total))
 }
 
 /// The portrait fixture page (`fixtures/pages/td3_passport_portrait.png`).
@@ -358,18 +361,9 @@ fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f32 {
 /// second look of `FaceDetector::verify`).
 #[test]
 fn portraits_are_found_on_real_pages_whose_mrz_is_covered() {
-    let Some(shared) = common::shared_dir() else {
+    let Some((s, hits, total)) = faces_found_on_real_pages("covermrz") else {
         return;
     };
-    let s = passport_vision::cli::cmd_eval(
-        common::reader(),
-        Some(detector()),
-        &shared.join("data/mrz-vectors/image-ground-truth.json"),
-        false,
-        Some("covermrz"),
-    )
-    .unwrap();
-    let (hits, total) = fraction(&s["faces_found"]);
     assert_eq!(s["mrz_still_read"], 0, "the cover leaves no MRZ");
     assert!(total >= 60 && hits >= 55, "{s}");
 }
