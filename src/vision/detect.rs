@@ -684,7 +684,7 @@ fn chain_lines(blobs: &[Blob], theta: f32) -> Vec<LineGeom> {
         .into_values()
         .flat_map(|g| split_stacked(g, blobs))
         .collect();
-    let groups = join_collinear(groups, blobs);
+    let groups = join_collinear(groups, blobs, theta);
     for members in &groups {
         if members.len() < 8 {
             continue;
@@ -784,8 +784,9 @@ const WIDE_JOIN_GAP: f32 = 16.0;
 /// Adds the chains that continue each other along one axis across a gap joined (see
 /// [`JOIN_GAP`]): pieces of three glyphs or more whose heights agree within a factor 1.6, whose directions
 /// agree within 3 degrees, and each of whose centre lies within 0.35 character heights of
-/// the other's axis.
-fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>> {
+/// the other's axis. `theta` is the page's text direction (radians, as in [`to_blobs`]):
+/// each piece's axis is fitted near it.
+fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob], theta: f32) -> Vec<Vec<usize>> {
     struct Piece {
         cx: f32,
         cy: f32,
@@ -795,12 +796,16 @@ fn join_collinear(mut groups: Vec<Vec<usize>>, blobs: &[Blob]) -> Vec<Vec<usize>
         u1: f32,
         h: f32,
     }
+    let (sin, cos) = theta.sin_cos();
     let piece = |g: &[usize]| -> Option<Piece> {
         if g.len() < 3 {
             return None;
         }
         let pts: Vec<(f32, f32, f32)> = g.iter().map(|&i| (blobs[i].x, blobs[i].y, 1.0)).collect();
-        let (cx, cy, dx, dy) = fit_axis(&pts, (1.0, 0.0));
+        // The hint is the page's text direction, not the image's x axis: a fit more than
+        // 10 degrees from the hint falls back to it, which made every piece of a line
+        // turned further than that horizontal, and no two of them collinear.
+        let (cx, cy, dx, dy) = fit_axis(&pts, (cos, sin));
         let mut heights: Vec<f32> = g.iter().map(|&i| blobs[i].across).collect();
         heights.sort_by(f32::total_cmp);
         let h = heights[(heights.len() * 3) / 4];
@@ -1084,6 +1089,40 @@ mod tests {
             let (x0, x1) = (line.cx + line.u0 * line.dx, line.cx + line.u1 * line.dx);
             assert!((x0.min(x1) - 200.0).abs() <= 12.0, "{line:?}");
             assert!((x0.max(x1) - 754.0).abs() <= 12.0, "{line:?}");
+        }
+    }
+
+    /// A white page with two lines of 40 glyph-like bars (8 x 14 px, one every 14 px, the
+    /// lines 30 px apart) turned by `deg` degrees about (500, 400), with glyphs 12 to 20
+    /// of both lines missing (wiped out by a pen stroke, as the chaining sees it).
+    fn two_cut_lines(deg: f32) -> GrayImage {
+        let (s, c) = deg.to_radians().sin_cos();
+        GrayImage::from_fn(1000, 800, |x, y| {
+            // Page coordinates turned back into the lines' frame, origin at the first glyph.
+            let (px, py) = (x as f32 - 500.0, y as f32 - 400.0);
+            let (u, v) = (px * c + py * s + 280.0, -px * s + py * c + 22.0);
+            let line = (v / 30.0).floor();
+            let (k, du, dv) = ((u / 14.0).floor(), u.rem_euclid(14.0), v.rem_euclid(30.0));
+            let ink = (0.0..2.0).contains(&line)
+                && (0.0..40.0).contains(&k)
+                && !(12.0..21.0).contains(&k)
+                && du < 8.0
+                && dv < 14.0;
+            image::Luma([if ink { 30 } else { 235 }])
+        })
+    }
+
+    #[test]
+    fn the_pieces_of_a_turned_line_cut_by_a_stroke_are_joined() {
+        for deg in [0.0f32, 30.0, 65.0] {
+            let page = two_cut_lines(deg);
+            let blocks = find_mrz_candidates_with(&page, 1000, Window::Usual);
+            // The whole line is 40 glyphs, 554 px; its longer piece 19 glyphs, 260 px.
+            let whole = blocks
+                .iter()
+                .filter(|b| b.lines.len() == 2)
+                .any(|b| b.lines.iter().all(|l| (l.length() - 554.0).abs() < 20.0));
+            assert!(whole, "{deg} degrees: {blocks:?}");
         }
     }
 
