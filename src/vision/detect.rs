@@ -972,12 +972,15 @@ fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
     let fits = |a: &LineGeom, b: &LineGeom| -> bool {
         let h = a.char_h.max(b.char_h);
         let gap = across(b) - across(a);
-        // Heights come from axis-aligned boxes, which a tilted glyph (about 0.75 as wide
-        // as tall) overstates by a factor |cos| + 0.75 |sin| of the tilt (1.22 at 25
-        // degrees): the lower bound is for the true height. Lines 1.5 heights apart (TD1,
-        // French ID) fell under 1.1 measured heights at such tilts.
-        let inflation = a.dx.abs() + 0.75 * a.dy.abs();
-        if gap < 1.1 * h / inflation.max(1.0) || gap > 3.2 * h {
+        // Heights come from axis-aligned boxes seen across the text ([`to_blobs`]: a box
+        // W x H across a line at angle a is W |sin a| + H |cos a|), which a glyph turned
+        // by a (about 0.75 as wide as tall) overstates by a factor 1 + 0.75 |sin 2a|: 1.57
+        // at 25 degrees, 1.75 at 45, back to 1 at 90. The lower bound is for the true
+        // height. Lines 1.5 heights apart (TD1, French ID) fell under 1.1 measured heights
+        // at such angles (the factor was |cos a| + 0.75 |sin a|, a box's height alone,
+        // which missed a card turned by 74 degrees on the challenge set).
+        let inflation = 1.0 + 1.5 * (a.dx * a.dy).abs();
+        if gap < 1.1 * h / inflation || gap > 3.2 * h {
             return false;
         }
         if a.char_h > 1.6 * b.char_h || b.char_h > 1.6 * a.char_h {
@@ -1093,36 +1096,58 @@ mod tests {
     }
 
     /// A white page with two lines of 40 glyph-like bars (8 x 14 px, one every 14 px, the
-    /// lines 30 px apart) turned by `deg` degrees about (500, 400), with glyphs 12 to 20
-    /// of both lines missing (wiped out by a pen stroke, as the chaining sees it).
-    fn two_cut_lines(deg: f32) -> GrayImage {
+    /// lines `spacing` px apart) turned by `deg` degrees about (500, 400); with `cut`,
+    /// glyphs 12 to 20 of both lines are missing (wiped out by a pen stroke, as the
+    /// chaining sees it).
+    fn two_turned_lines(deg: f32, spacing: f32, cut: bool) -> GrayImage {
         let (s, c) = deg.to_radians().sin_cos();
         GrayImage::from_fn(1000, 800, |x, y| {
             // Page coordinates turned back into the lines' frame, origin at the first glyph.
             let (px, py) = (x as f32 - 500.0, y as f32 - 400.0);
             let (u, v) = (px * c + py * s + 280.0, -px * s + py * c + 22.0);
-            let line = (v / 30.0).floor();
-            let (k, du, dv) = ((u / 14.0).floor(), u.rem_euclid(14.0), v.rem_euclid(30.0));
+            let line = (v / spacing).floor();
+            let (k, du, dv) = (
+                (u / 14.0).floor(),
+                u.rem_euclid(14.0),
+                v.rem_euclid(spacing),
+            );
             let ink = (0.0..2.0).contains(&line)
                 && (0.0..40.0).contains(&k)
-                && !(12.0..21.0).contains(&k)
+                && !(cut && (12.0..21.0).contains(&k))
                 && du < 8.0
                 && dv < 14.0;
             image::Luma([if ink { 30 } else { 235 }])
         })
     }
 
+    /// Whether `page` gives a two-line block whose lines are 40 glyphs (554 px) long.
+    fn finds_whole_pair(page: &GrayImage) -> bool {
+        find_mrz_candidates_with(page, 1000, Window::Usual)
+            .iter()
+            .filter(|b| b.lines.len() == 2)
+            .any(|b| b.lines.iter().all(|l| (l.length() - 554.0).abs() < 20.0))
+    }
+
     #[test]
     fn the_pieces_of_a_turned_line_cut_by_a_stroke_are_joined() {
+        // The longer piece is 19 glyphs (260 px), the gap 9.
         for deg in [0.0f32, 30.0, 65.0] {
-            let page = two_cut_lines(deg);
-            let blocks = find_mrz_candidates_with(&page, 1000, Window::Usual);
-            // The whole line is 40 glyphs, 554 px; its longer piece 19 glyphs, 260 px.
-            let whole = blocks
-                .iter()
-                .filter(|b| b.lines.len() == 2)
-                .any(|b| b.lines.iter().all(|l| (l.length() - 554.0).abs() < 20.0));
-            assert!(whole, "{deg} degrees: {blocks:?}");
+            assert!(
+                finds_whole_pair(&two_turned_lines(deg, 30.0, true)),
+                "{deg}"
+            );
+        }
+    }
+
+    #[test]
+    fn closely_spaced_lines_are_paired_at_any_angle() {
+        // Lines 19 px apart (1.36 glyph heights, as TD1 and French ID cards print them),
+        // whose glyphs' boxes measure up to 1.4 times as tall across the text when turned.
+        for deg in [0.0f32, 45.0, 74.0, 90.0] {
+            assert!(
+                finds_whole_pair(&two_turned_lines(deg, 19.0, false)),
+                "{deg}"
+            );
         }
     }
 
