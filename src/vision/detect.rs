@@ -50,10 +50,6 @@ pub struct Candidate {
     pub lines: Vec<LineGeom>,
     /// Higher is more MRZ-like.
     pub score: f32,
-    /// Whether a line was placed where ink lies beside a lone line ([`Work::partnered`])
-    /// rather than chained from glyphs: the reader takes such a block's reading only when
-    /// its check digits pass over real fields.
-    pub guessed: bool,
 }
 
 impl Candidate {
@@ -202,26 +198,11 @@ pub fn find_mrz_candidates_with(gray: &GrayImage, target: u32, window: Window) -
     for theta in dominant_angles(&work.comps) {
         let blobs = to_blobs(&work.comps, theta);
         let lines = chain_lines(&blobs, theta);
-        let blocks = group_blocks(lines.clone());
-        for l in &lines {
-            let paired = blocks
-                .iter()
-                .any(|b| b.lines.iter().any(|k| k.cx == l.cx && k.cy == l.cy));
-            if !paired {
-                out.extend(work.partnered(l));
-            }
-        }
-        out.extend(blocks);
+
+        out.extend(group_blocks(lines));
     }
     work.finish(out)
 }
-
-/// The least ink along a line beside a lone long line, as a share of the ink along that
-/// line, for the two to make a block ([`Work::partnered`]). Set once, not tuned: with it
-/// the synthetic challenge set went 384 -> 385/450 (+3 pages whose second MRZ line a
-/// stamp, SPECIMEN print or noise hid from the chaining; -2 single-character misreads
-/// elsewhere), ../shared/data/real and its transforms unchanged.
-const PARTNER_INK: f32 = 0.6;
 
 /// The image at the working scale: its ink mask and the components that may be glyphs.
 struct Work {
@@ -273,77 +254,6 @@ impl Work {
             mask,
             comps,
         })
-    }
-
-    /// Blocks of `line` (working pixels), a long line that no other line pairs with, and
-    /// a line of the same extent beside it where the ink mask is as dark along it as
-    /// along `line` (at least [`PARTNER_INK`] of it, 1.2 to 3.2 character heights away,
-    /// either side): an MRZ line whose glyphs a pen stroke, a stamp or a SPECIMEN print
-    /// merged, or glare broke up, is not chained, but its ink is still there.
-    fn partnered(&self, line: &LineGeom) -> Vec<Candidate> {
-        let h = line.char_h;
-        // 30 characters or more at OCR-B's pitch (a little under one height) or wider.
-        if h < 4.0 || line.length() < 25.0 * h {
-            return Vec::new();
-        }
-        let (nx, ny) = (-line.dy, line.dx);
-        let reach = (3.2 * h).ceil() as i32;
-        let steps = line.length().round().max(1.0) as usize;
-        // Share of ink along the line's extent at each offset across it, 1 px apart.
-        let profile: Vec<f32> = (-reach..=reach)
-            .map(|s| {
-                let ink = (0..steps)
-                    .filter(|&i| {
-                        let t = line.u0 + i as f32 + 0.5;
-                        let x = (line.cx + t * line.dx + s as f32 * nx).round();
-                        let y = (line.cy + t * line.dy + s as f32 * ny).round();
-                        x >= 0.0
-                            && y >= 0.0
-                            && (x as usize) < self.w
-                            && (y as usize) < self.h
-                            && self.mask[y as usize * self.w + x as usize] != 0
-                    })
-                    .count();
-                ink as f32 / steps as f32
-            })
-            .collect();
-        let half = (0.35 * h).round().max(1.0) as i32;
-        // Mean share over a band about as tall as the glyphs' cores, centred at offset c.
-        let band = |c: i32| -> f32 {
-            let (a, b) = ((c - half).max(-reach), (c + half).min(reach));
-            (a..=b).map(|s| profile[(s + reach) as usize]).sum::<f32>() / (b - a + 1) as f32
-        };
-        let own = band(0);
-        let near = (1.2 * h).round() as i32;
-        let mut out = Vec::new();
-        for side in [-1i32, 1] {
-            let Some((d, ink)) = (near..=reach - half)
-                .map(|d| (d, band(side * d)))
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-            else {
-                continue;
-            };
-            if ink < PARTNER_INK * own {
-                continue;
-            }
-            let mut other = line.clone();
-            let off = (side * d) as f32;
-            other.cx += off * nx;
-            other.cy += off * ny;
-            let lines = if side < 0 {
-                vec![other, line.clone()]
-            } else {
-                vec![line.clone(), other]
-            };
-            out.push(Candidate {
-                lines,
-                // Below every chained block (their scores are positive): read only when
-                // those settle nothing, and never in the place of one.
-                score: -1.0 / (1.0 + line_score(line)),
-                guessed: true,
-            });
-        }
-        out
     }
 
     /// `out` with its geometry taken back to the image's own pixels, best first.
@@ -1140,7 +1050,6 @@ fn group_blocks(mut lines: Vec<LineGeom>) -> Vec<Candidate> {
             out.push(Candidate {
                 lines: block,
                 score,
-                guessed: false,
             });
         }
     }
@@ -1276,40 +1185,6 @@ mod tests {
                 "{deg}"
             );
         }
-    }
-
-    /// A white page with a line of 40 glyph-like bars (8 x 14 px, one every 14 px) whose
-    /// tops are at y = 150, and when `second`, another 30 px below it with a 4 px stroke
-    /// along its middle that merges its glyphs into one component.
-    fn line_and_struck_line(second: bool) -> GrayImage {
-        GrayImage::from_fn(1000, 400, |x, y| {
-            let (k, du) = ((x as i32 - 200) / 14, (x as i32 - 200).rem_euclid(14));
-            let glyph = x >= 200 && k < 40 && du < 8;
-            let first = glyph && (150..164).contains(&y);
-            let struck = second
-                && ((glyph && (180..194).contains(&y))
-                    || ((200..754).contains(&x) && (185..189).contains(&y)));
-            image::Luma([if first || struck { 30 } else { 235 }])
-        })
-    }
-
-    #[test]
-    fn a_lone_line_is_paired_with_the_ink_beside_it() {
-        let blocks = find_mrz_candidates_with(&line_and_struck_line(true), 1000, Window::Usual);
-        let guessed = blocks
-            .iter()
-            .find(|b| b.guessed && b.lines.len() == 2)
-            .expect("a block with a guessed line");
-        // Line centres at 157 and 187 px, both from x = 200 to 754.
-        for (line, want_y) in guessed.lines.iter().zip([157.0, 187.0]) {
-            assert!((line.cy - want_y).abs() <= 3.0, "{line:?}");
-            assert!((line.length() - 554.0).abs() <= 12.0, "{line:?}");
-        }
-        assert!(blocks.iter().all(|b| b.guessed || b.score > 0.0));
-        assert!(blocks.iter().filter(|b| b.guessed).all(|b| b.score < 0.0));
-        // A line alone on paper has no partner.
-        let alone = find_mrz_candidates_with(&line_and_struck_line(false), 1000, Window::Usual);
-        assert!(alone.is_empty(), "{alone:?}");
     }
 
     #[test]

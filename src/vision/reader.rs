@@ -297,11 +297,6 @@ impl Reader {
                     break;
                 }
                 match self.read_lines(gray, block, variant)? {
-                    // A guessed line over fillers or paper can read as a confident MRZ
-                    // line, and one of fillers alone passes every check digit: only
-                    // check digits over a birth date of digits, with no field breaking
-                    // its rules, vouch for it.
-                    BlockRead::Mrz(_, _, ref m) if block.guessed && !vouched(m) => {}
                     BlockRead::Mrz(v, lines, m) => {
                         if m.valid || certain(&m) {
                             return Ok(BlockRead::Mrz(v, lines, m));
@@ -470,7 +465,6 @@ pub(super) fn refine_block(gray: &image::GrayImage, block: &Block) -> Block {
     Block {
         lines,
         score: block.score,
-        guessed: block.guessed,
     }
 }
 
@@ -531,17 +525,6 @@ fn plausible(m: &mrz::Mrz) -> bool {
         return true;
     }
     m.confidence >= CLEAN_CONFIDENCE && m.min_confidence >= CLEAN_MIN_CONFIDENCE && filler_run
-}
-
-/// Whether a reading of a block with a guessed line ([`detect::Candidate::guessed`]) is
-/// an MRZ: valid, with a birth date of six digits and no field breaking its rules (a line
-/// of fillers alone passes every check digit: on the synthetic challenge set, guessed
-/// lines over fillers and paper read as valid MRZs on three pages before this test).
-fn vouched(m: &mrz::Mrz) -> bool {
-    m.valid
-        && m.violations.is_empty()
-        && m.fields.birth_date.len() == 6
-        && m.fields.birth_date.chars().all(|c| c.is_ascii_digit())
 }
 
 /// How good a reading is: valid first, then confidence.
@@ -994,7 +977,6 @@ mod tests {
         let block = Block {
             lines: vec![line_at(300.0), line_at(320.0)],
             score: 1.0,
-            guessed: false,
         };
         // 27 characters of 36, 300 px: 9 more at 11.1 px each, 100 px.
         let short = [
