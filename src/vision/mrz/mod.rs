@@ -260,6 +260,27 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
             }
         }
     }
+    // Every ICAO 9303 document has a number. Without this, lines of fillers alone pass
+    // every check digit (the digit over an empty field is `<` or 0) and parse as a valid
+    // MRZ: a row of ornaments or perforations read as `<<<<` did.
+    for f in layout
+        .fields
+        .iter()
+        .filter(|f| f.name == FieldName::DocumentNumber)
+    {
+        if grid[f.line][f.start..f.start + f.len]
+            .iter()
+            .all(|&c| c == '<')
+        {
+            out.push(Violation {
+                line: f.line,
+                column: f.start,
+                field: f.name,
+                found: '<',
+                allowed: "a document number (it is never empty)".to_string(),
+            });
+        }
+    }
     out
 }
 
@@ -267,6 +288,17 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
 mod tests {
     use super::*;
     use formats::FieldName;
+
+    #[test]
+    fn lines_of_fillers_alone_are_not_a_valid_mrz() {
+        let fillers = "<".repeat(44);
+        let m = parse_text(&["P<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<<", &fillers])
+            .expect("two lines of 44 parse as TD3");
+        assert!(m.checks.iter().all(|c| c.ok), "every check digit passes");
+        assert!(!m.valid);
+        assert_eq!(m.violations.len(), 1, "{:?}", m.violations);
+        assert_eq!(m.violations[0].field, FieldName::DocumentNumber);
+    }
 
     const UTO_TD3: [&str; 2] = [
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
