@@ -781,8 +781,7 @@ pub fn find_portrait_anywhere(
             best = Some((inside, frame, RawFace { score, ..f }));
         }
     }
-    let best = best.map(|(_, frame, f)| (frame, f));
-    Ok(best.map(|(frame, f)| Portrait {
+    Ok(best.map(|(_, frame, f)| Portrait {
         face: frame.face_box(&f),
         found_on: FoundOn::Image,
         // Level with the eyes: the quarter turn leaves up to 45 degrees.

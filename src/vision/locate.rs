@@ -137,7 +137,7 @@ pub struct PortraitSearch {
     /// The page the search used (`detected: false` when there was none).
     pub document: DocumentInfo,
     pub portrait: Option<face::Portrait>,
-    /// Whether the MRZ had to be read in full to place the page (the quick look failed).
+    /// Whether a read of the MRZ had to place the page (the quick look failed).
     pub read_in_full: bool,
 }
 
