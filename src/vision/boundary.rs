@@ -192,46 +192,22 @@ fn reduce(gray: &GrayImage, block: u32) -> GrayImage {
     if block == 1 {
         return gray.clone();
     }
-    let (w, h) = gray.dimensions();
-    let (sw, sh, block) = (w / block, h / block, block as usize);
-    let mut sums = vec![0u32; sw as usize * sh as usize];
-    let raw = gray.as_raw();
-    for y in 0..sh as usize * block {
-        let row = &raw[y * w as usize..][..sw as usize * block];
-        let out = &mut sums[y / block * sw as usize..][..sw as usize];
-        for (sum, chunk) in out.iter_mut().zip(row.chunks_exact(block)) {
-            *sum += chunk.iter().map(|&p| u32::from(p)).sum::<u32>();
-        }
-    }
-    let n = (block * block) as u32;
-    GrayImage::from_vec(
-        sw,
-        sh,
-        sums.iter().map(|s| ((s + n / 2) / n) as u8).collect(),
-    )
-    .expect("sizes match")
+    let (sw, sh) = (gray.width() / block, gray.height() / block);
+    let n = block * block;
+    let values = block_sums::<1>(gray.as_raw(), gray.width(), block)
+        .iter()
+        .map(|[s]| ((s + n / 2) / n) as u8)
+        .collect();
+    GrayImage::from_vec(sw, sh, values).expect("sizes match")
 }
 
 /// The chroma channels of `rgb` (JPEG's Cb and Cr, BT.601, amplified [`CHROMA_GAIN`]
 /// times about their neutral 128), each reduced by an area average over `block` x `block`
 /// pixels.
 fn reduce_chroma(rgb: &RgbImage, block: u32) -> [GrayImage; 2] {
-    let (w, h) = rgb.dimensions();
-    let (sw, sh, b) = (w / block, h / block, block as usize);
-    let mut sums = vec![[0u32; 3]; sw as usize * sh as usize];
-    let raw = rgb.as_raw();
-    for y in 0..sh as usize * b {
-        let row = &raw[y * w as usize * 3..][..sw as usize * b * 3];
-        let out = &mut sums[y / b * sw as usize..][..sw as usize];
-        for (sum, chunk) in out.iter_mut().zip(row.chunks_exact(b * 3)) {
-            for px in chunk.chunks_exact(3) {
-                for k in 0..3 {
-                    sum[k] += u32::from(px[k]);
-                }
-            }
-        }
-    }
-    let n = (b * b) as f32;
+    let (sw, sh) = (rgb.width() / block, rgb.height() / block);
+    let sums = block_sums::<3>(rgb.as_raw(), rgb.width(), block);
+    let n = (block * block) as f32;
     let channel = |weights: [f32; 3]| {
         let values = sums
             .iter()
@@ -246,6 +222,28 @@ fn reduce_chroma(rgb: &RgbImage, block: u32) -> [GrayImage; 2] {
         channel([-0.168_736, -0.331_264, 0.5]),
         channel([0.5, -0.418_688, -0.081_312]),
     ]
+}
+
+/// Per `block` x `block` tile of an image `w` pixels wide with `C` interleaved 8-bit
+/// channels (`raw`, row-major), the sum of each channel; tiles row-major, the partial
+/// tiles at the right and bottom edges left out. Whole rows are summed in block-sized
+/// chunks (no division per pixel).
+fn block_sums<const C: usize>(raw: &[u8], w: u32, block: u32) -> Vec<[u32; C]> {
+    let (w, b) = (w as usize, block as usize);
+    let (sw, sh) = (w / b, raw.len() / (w * C) / b);
+    let mut sums = vec![[0u32; C]; sw * sh];
+    for y in 0..sh * b {
+        let row = &raw[y * w * C..][..sw * b * C];
+        let out = &mut sums[y / b * sw..][..sw];
+        for (sum, chunk) in out.iter_mut().zip(row.chunks_exact(b * C)) {
+            for px in chunk.chunks_exact(C) {
+                for k in 0..C {
+                    sum[k] += u32::from(px[k]);
+                }
+            }
+        }
+    }
+    sums
 }
 
 /// A line `x cos(theta) + y sin(theta) = rho` (working pixels).
