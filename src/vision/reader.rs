@@ -78,6 +78,9 @@ impl Reader {
             ink
         })?;
         reading.timings.decode_ms = decode_ms;
+        // The colour is decoded again rather than kept from the ink view: holding it
+        // through the fallback looks would raise a large image's peak memory (tests/
+        // memory.rs), and the edges need it only for a page the luma shows no edges of.
         add_boundary(&mut reading.document, &gray, opts, || {
             image_io::decode(bytes, opts.max_pixels)
                 .ok()
@@ -301,11 +304,7 @@ impl Reader {
                         if m.valid || certain(&m) {
                             return Ok(BlockRead::Mrz(v, lines, m));
                         }
-                        let better = match &outcome {
-                            BlockRead::Mrz(_, _, best) => m.confidence > best.confidence,
-                            _ => true,
-                        };
-                        if better {
+                        if outcome.beaten_by(&m) {
                             outcome = BlockRead::Mrz(v, lines, m);
                         }
                     }
@@ -340,11 +339,7 @@ impl Reader {
         let mut best: Option<BlockRead> = None;
         for longer in lengthened(block, &frames) {
             if let BlockRead::Mrz(v, l, m) = self.read_lines_once(gray, &longer, variant)?.0 {
-                let better = match &best {
-                    Some(BlockRead::Mrz(_, _, b)) => m.confidence > b.confidence,
-                    _ => true,
-                };
-                if m.valid && better {
+                if m.valid && best.as_ref().is_none_or(|b| b.beaten_by(&m)) {
                     best = Some(BlockRead::Mrz(v, l, m));
                 }
             }
@@ -476,6 +471,17 @@ enum BlockRead {
     MrzLike,
     /// An MRZ, read in this orientation from these lines (first line first).
     Mrz(Variant, Vec<LineGeom>, Box<mrz::Mrz>),
+}
+
+impl BlockRead {
+    /// Whether an MRZ read as `m` is better than this outcome: any MRZ beats none, and of
+    /// two the more confident wins.
+    fn beaten_by(&self, m: &mrz::Mrz) -> bool {
+        match self {
+            BlockRead::Mrz(_, _, best) => m.confidence > best.confidence,
+            _ => true,
+        }
+    }
 }
 
 /// Every character of a read at least this probable: the read is what is printed, and
@@ -878,7 +884,10 @@ pub(super) fn document_info(
 /// asks for the document: with an MRZ read (`document.detected`), the boundary around the
 /// page it places takes over the quad, and the document stays detected only when one is
 /// found or the page fills the frame as a scan does; without one, a boundary found is
-/// kept as the quad, not detected. `gray` is the image the document's coordinates are in.
+/// kept as the quad, not detected. Where the luma shows no edges around a page inside the
+/// image, or only edges of mixed polarities, `colour` (called only then) gives the image
+/// for a search in its chroma ([`boundary::find_boundary_in_colour`]). `gray` is the
+/// image the document's coordinates are in.
 fn add_boundary<'a>(
     document: &mut DocumentInfo,
     gray: &image::GrayImage,
