@@ -135,7 +135,7 @@ impl Reader {
     ) -> Result<Reading, VisionError> {
         let gray = &decoded.gray;
         let looks = detect::looks(gray.dimensions());
-        let mut reading = self.read_looks(gray, opts, &looks[..1])?;
+        let mut reading = self.read_looks_with(gray, opts, &looks[..1], Effort::PlaceOnly)?;
         add_boundary(&mut reading.document, gray, opts, || {
             Some(Cow::Borrowed(&decoded.color))
         });
@@ -198,6 +198,17 @@ impl Reader {
         opts: &ReadOptions,
         looks: &[(u32, detect::Method)],
     ) -> Result<Reading, VisionError> {
+        self.read_looks_with(gray, opts, looks, Effort::Full)
+    }
+
+    /// [`Reader::read_looks`] with the block reads' `effort`.
+    fn read_looks_with(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+        looks: &[(u32, detect::Method)],
+        effort: Effort,
+    ) -> Result<Reading, VisionError> {
         let t0 = std::time::Instant::now();
         let before = MODEL_TALLY.get();
         let mut detect_ms = 0.0;
@@ -208,7 +219,7 @@ impl Reader {
             let blocks = candidate_blocks_with(gray, opts, work_side, method);
             detect_ms += t.elapsed().as_secs_f64() * 1e3;
             for block in blocks.iter().take(MAX_BLOCKS) {
-                let (variant, lines, mrz) = match self.read_block(gray, block, opts)? {
+                let (variant, lines, mrz) = match self.read_block(gray, block, opts, effort)? {
                     BlockRead::Nothing => continue,
                     BlockRead::MrzLike => {
                         saw_text = true;
@@ -267,6 +278,7 @@ impl Reader {
         gray: &image::GrayImage,
         block: &Block,
         opts: &ReadOptions,
+        effort: Effort,
     ) -> Result<BlockRead, VisionError> {
         let direct = direct_variants(opts);
         // Mirrored OCR-B still looks like text to the model (many glyphs are symmetric),
@@ -299,7 +311,7 @@ impl Reader {
                 if rank >= 1 && clearly_beats(top, belief) {
                     break;
                 }
-                match self.read_lines(gray, block, variant)? {
+                match self.read_lines(gray, block, variant, effort)? {
                     BlockRead::Mrz(v, lines, m) => {
                         if m.valid || certain(&m) {
                             return Ok(BlockRead::Mrz(v, lines, m));
@@ -322,15 +334,16 @@ impl Reader {
 
     /// Reads all lines of a block in one orientation and parses them; when that gives no
     /// MRZ and the lines read short of an MRZ's length, reads them again lengthened
-    /// ([`lengthened`]).
+    /// ([`lengthened`]), unless `effort` only places the page.
     fn read_lines(
         &self,
         gray: &image::GrayImage,
         block: &Block,
         variant: Variant,
+        effort: Effort,
     ) -> Result<BlockRead, VisionError> {
         let (outcome, frames) = self.read_lines_once(gray, block, variant)?;
-        if matches!(outcome, BlockRead::Mrz(..)) {
+        if matches!(outcome, BlockRead::Mrz(..)) || matches!(effort, Effort::PlaceOnly) {
             return Ok(outcome);
         }
         // Each end in turn: which one the detector cut short is not known, and text read
@@ -930,6 +943,17 @@ fn add_boundary<'a>(
         document.quad = Some(b.quad);
         document.quad_from = Some(QuadFrom::Edges);
     }
+}
+
+/// How hard a block read tries when its lines give no MRZ.
+#[derive(Clone, Copy, Debug)]
+enum Effort {
+    /// Reads lines read short of an MRZ's length again lengthened ([`lengthened`]).
+    Full,
+    /// Only places a page for the portrait search ([`Reader::place_page`]): a page whose
+    /// MRZ its lines do not give as read is left to the whole-image search. The
+    /// lengthened re-read cost about 15 ms there (`eval --transform covermrz`).
+    PlaceOnly,
 }
 
 /// The page size of `format` (ICAO 9303; the French card is ID-1 sized).
