@@ -924,7 +924,7 @@ fn add_boundary<'a>(
         // 321 -> 340 of 400, pale pages on pale paper; 351 -> 361 with pages near the
         // frame whose corners all lie inside it. Not for a page that reaches the frame
         // with a corner outside: searching those too put 5 ms on the real images'
-        // median (their scans do) for one more of the 400.
+        // median (their scans do) for two more of the 400.
         let inside = page
             .iter()
             .all(|&[x, y]| (0.0..=w as f32).contains(&x) && (0.0..=h as f32).contains(&y));
