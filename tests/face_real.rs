@@ -288,7 +288,8 @@ fn a_person_holding_the_page_does_not_take_the_portraits_place() {
 }
 
 /// `eval --transform holding`: the real pages with their MRZ covered, each beside a
-/// larger face (the next image's portrait). 59 of 62 when this floor was set; 11 of 62
+/// larger face (the next image's portrait). 59 of 62 when this floor was set (58 since a
+/// US card's page, placed to the edge of its back beside it, moves the cover); 11 of 62
 /// when the largest face won.
 #[test]
 fn portraits_are_found_on_real_pages_held_beside_a_larger_face() {
@@ -356,14 +357,15 @@ fn mean_abs_diff(a: &image::RgbImage, b: &image::RgbImage) -> f32 {
 }
 
 /// faceExtraction on the real pages with their MRZ painted over (`eval --transform
-/// covermrz`): the portrait is found without the page an MRZ would place. 56 of 62 when
-/// this floor was set (0 of 62 with the MRZ-guided search alone, 52 before the close
-/// second look of `FaceDetector::verify`).
+/// covermrz`): the portrait is found without the page an MRZ would place. 61 of 62 when
+/// this floor was set to #6's 95% (0 of 62 with the MRZ-guided search alone, 52 before the
+/// close second look of `FaceDetector::verify`, 56 before the frame was taken as the page
+/// of a scan whose portrait the whole-image look missed).
 #[test]
 fn portraits_are_found_on_real_pages_whose_mrz_is_covered() {
     let Some((s, hits, total)) = faces_found_on_real_pages("covermrz") else {
         return;
     };
     assert_eq!(s["mrz_still_read"], 0, "the cover leaves no MRZ");
-    assert!(total >= 60 && hits >= 55, "{s}");
+    assert!(total >= 60 && hits >= 59, "{s}");
 }
