@@ -139,8 +139,8 @@ pub fn load_ground_truth(gt_path: &Path) -> anyhow::Result<(PathBuf, Vec<Truth>)
 /// with `--per-image`, one line per image).
 ///
 /// With `transform` (`rotate`, `mirror`, `perspective`, `lowq`; see [`Transform`]) each
-/// image is read as the transform leaves it (faces are not scored then), and the summary
-/// adds whether the tilt came out within 5 degrees of the original read's plus the turn
+/// image is read as the transform leaves it (faces scored where the transform moves the
+/// truth's face centre), and the summary adds whether the tilt came out within 5 degrees of the original read's plus the turn
 /// added, and whether `mirrored` is right.
 pub fn cmd_eval(
     reader: &Reader,
@@ -159,7 +159,6 @@ pub fn cmd_eval(
             "unknown transform {name}: rotate, mirror, perspective or lowq"
         );
     }
-    let faces = if transform.is_some() { None } else { faces };
     let (mut tilt_right, mut mirror_right, mut geometry_total) = (0, 0, 0);
     let (root, records) = load_ground_truth(gt_path)?;
     let opts = ReadOptions::default();
@@ -181,15 +180,17 @@ pub fn cmd_eval(
     let mut boundaries = BoundaryScore::default();
     for (index, r) in records.iter().enumerate() {
         let path = root.join(&r.file);
+        // For faces: the transformed image's bytes, the transform, and the size of the
+        // image it was made from and its scale (displayed pixels per pixel).
+        let mut transformed: Option<(Vec<u8>, Transform, (u32, u32), f32)> = None;
         let report = match transform.and_then(|name| Transform::for_image(name, index)) {
             None => read_file(reader, None, &path, &opts),
             Some(t) => {
                 let bytes = std::fs::read(&path)?;
                 let original =
                     read_bytes(reader, None, r.file.clone(), &bytes, &opts, Instant::now());
-                let img = vision::image_io::decode(&bytes, opts.max_pixels)?
-                    .color
-                    .to_rgb8();
+                let decoded = vision::image_io::decode(&bytes, opts.max_pixels)?;
+                let img = decoded.color.to_rgb8();
                 let changed = t.apply(&img);
                 let report = read_bytes(
                     reader,
@@ -207,6 +208,7 @@ pub fn cmd_eval(
                     let want_mirror = original.document.mirrored != (t == Transform::Mirror);
                     mirror_right += u32::from(report.document.mirrored == want_mirror);
                 }
+                transformed = Some((changed, t, img.dimensions(), decoded.scale));
                 report
             }
         };
@@ -216,8 +218,17 @@ pub fn cmd_eval(
             boundaries.add(r, &report.document);
         }
         if let Some(det) = faces {
-            // As faceExtraction runs it, timed from the file's bytes.
-            let bytes = std::fs::read(&path)?;
+            // As faceExtraction runs it, timed from the (transformed) image's bytes.
+            let (bytes, truth_centre) = match transformed {
+                None => (std::fs::read(&path)?, r.face_centre()),
+                Some((bytes, t, (w, h), scale)) => {
+                    let centre = r
+                        .face_centre()
+                        .map(|(x, y)| t.map_point([x / scale, y / scale], w, h))
+                        .map(|[x, y]| (x, y));
+                    (bytes, centre)
+                }
+            };
             let t = Instant::now();
             let search = vision::image_io::decode(&bytes, opts.max_pixels)
                 .and_then(|decoded| reader.find_portrait(det, &decoded, &opts))
@@ -229,7 +240,7 @@ pub fn cmd_eval(
             let path = search.as_ref().map_or(SearchPath::NotFound, |s| s.path());
             face_quick += u32::from(path == SearchPath::Quick);
             face_times.add(path, t.elapsed());
-            match (r.face_centre(), got) {
+            match (truth_centre, got) {
                 (Some((cx, cy)), got) => {
                     face_total += 1;
                     let hit = got.is_some_and(|[gx, gy, gw, gh]| {

@@ -51,6 +51,39 @@ impl Transform {
         }
     }
 
+    /// Where the point `p` (pixels, as displayed) of a `w` x `h` image lands in the image
+    /// [`Transform::apply`] makes of it: to score faces found there.
+    pub fn map_point(self, p: [f32; 2], w: u32, h: u32) -> [f32; 2] {
+        let (wf, hf) = (w as f32, h as f32);
+        match self {
+            Transform::Rotate { degrees } => {
+                let (nw, nh) = rotated_size(w, h, degrees);
+                let (s, c) = degrees.to_radians().sin_cos();
+                let (x, y) = (p[0] - wf / 2.0, p[1] - hf / 2.0);
+                // The inverse of `rotate_filled`'s map, a rotation.
+                [
+                    c * x + s * y + nw as f32 / 2.0,
+                    -s * x + c * y + nh as f32 / 2.0,
+                ]
+            }
+            Transform::Mirror => [wf - p[0], p[1]],
+            Transform::Perspective { seed } => {
+                let (_, dst) = perspective_layout(w, h, seed);
+                let src = [[0.0, 0.0], [wf, 0.0], [wf, hf], [0.0, hf]];
+                let m = homography(&src, &dst);
+                let d = m[6] * p[0] + m[7] * p[1] + 1.0;
+                [
+                    (m[0] * p[0] + m[1] * p[1] + m[2]) / d,
+                    (m[3] * p[0] + m[4] * p[1] + m[5]) / d,
+                ]
+            }
+            Transform::LowQuality => {
+                let (sw, sh) = low_quality_size(w, h);
+                [p[0] * sw as f32 / wf, p[1] * sh as f32 / hf]
+            }
+        }
+    }
+
     /// Applies the transform and encodes the result.
     pub fn apply(self, img: &RgbImage) -> Vec<u8> {
         let out = match self {
@@ -58,13 +91,8 @@ impl Transform {
             Transform::Mirror => imageops::flip_horizontal(img),
             Transform::Perspective { seed } => perspective(img, seed),
             Transform::LowQuality => {
-                let (w, h) = img.dimensions();
-                let small = imageops::resize(
-                    img,
-                    ((w as f32 * 0.6).round() as u32).max(1),
-                    ((h as f32 * 0.6).round() as u32).max(1),
-                    imageops::FilterType::Triangle,
-                );
+                let (w, h) = low_quality_size(img.width(), img.height());
+                let small = imageops::resize(img, w, h, imageops::FilterType::Triangle);
                 let blurred = imageops::blur(&small, 0.6);
                 let mut buf = Vec::new();
                 image::codecs::jpeg::JpegEncoder::new_with_quality(&mut buf, 40)
@@ -79,6 +107,22 @@ impl Transform {
             .expect("encoding to memory");
         buf.into_inner()
     }
+}
+
+/// The size [`Transform::LowQuality`] scales a `w` x `h` image to.
+fn low_quality_size(w: u32, h: u32) -> (u32, u32) {
+    let scaled = |v: u32| ((v as f32 * 0.6).round() as u32).max(1);
+    (scaled(w), scaled(h))
+}
+
+/// The canvas [`rotate_filled`] turns a `w` x `h` image onto.
+fn rotated_size(w: u32, h: u32, degrees: f32) -> (u32, u32) {
+    let (w, h) = (w as f32, h as f32);
+    let (s, c) = degrees.to_radians().sin_cos();
+    (
+        (w * c.abs() + h * s.abs()).ceil() as u32,
+        (w * s.abs() + h * c.abs()).ceil() as u32,
+    )
 }
 
 /// Bilinear sample of `img` at (x, y), or `None` outside it.
@@ -108,8 +152,7 @@ fn sample(img: &RgbImage, x: f32, y: f32) -> Option<Rgb<u8>> {
 pub fn rotate_filled(img: &RgbImage, degrees: f32, fill: Rgb<u8>) -> RgbImage {
     let (w, h) = (img.width() as f32, img.height() as f32);
     let (s, c) = degrees.to_radians().sin_cos();
-    let nw = (w * c.abs() + h * s.abs()).ceil() as u32;
-    let nh = (w * s.abs() + h * c.abs()).ceil() as u32;
+    let (nw, nh) = rotated_size(img.width(), img.height(), degrees);
     let (cx, cy) = (w / 2.0, h / 2.0);
     let (ncx, ncy) = (nw as f32 / 2.0, nh as f32 / 2.0);
     RgbImage::from_fn(nw, nh, |x, y| {
@@ -140,8 +183,28 @@ impl SplitMix {
 }
 
 fn perspective(img: &RgbImage, seed: u64) -> RgbImage {
-    let mut rng = SplitMix(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed);
+    let (mut canvas, dst) = perspective_layout(img.width(), img.height(), seed);
     let (w, h) = (img.width() as f32, img.height() as f32);
+    let src = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+    // Canvas pixel -> image pixel.
+    let hmat = homography(&dst, &src);
+    for (x, y, p) in canvas.enumerate_pixels_mut() {
+        let (u, v) = (x as f32 + 0.5, y as f32 + 0.5);
+        let d = hmat[6] * u + hmat[7] * v + 1.0;
+        let sx = (hmat[0] * u + hmat[1] * v + hmat[2]) / d - 0.5;
+        let sy = (hmat[3] * u + hmat[4] * v + hmat[5]) / d - 0.5;
+        if let Some(px) = sample(img, sx, sy) {
+            *p = px;
+        }
+    }
+    canvas
+}
+
+/// [`Transform::Perspective`]'s background canvas for a `w` x `h` image and where the
+/// image's corners land on it (top-left, top-right, bottom-right, bottom-left).
+fn perspective_layout(w: u32, h: u32, seed: u64) -> (RgbImage, [[f32; 2]; 4]) {
+    let mut rng = SplitMix(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed);
+    let (w, h) = (w as f32, h as f32);
     let (cw, ch) = ((w * 1.3).round() as u32, (h * 1.3).round() as u32);
     // The background: a table tone, and coloured boxes and lines (other papers, pens).
     let base = [
@@ -186,19 +249,7 @@ fn perspective(img: &RgbImage, seed: u64) -> RgbImage {
         jitter(1.0, 1.0),
         jitter(0.0, 1.0),
     ];
-    let src = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
-    // Canvas pixel -> image pixel.
-    let hmat = homography(&dst, &src);
-    for (x, y, p) in canvas.enumerate_pixels_mut() {
-        let (u, v) = (x as f32 + 0.5, y as f32 + 0.5);
-        let d = hmat[6] * u + hmat[7] * v + 1.0;
-        let sx = (hmat[0] * u + hmat[1] * v + hmat[2]) / d - 0.5;
-        let sy = (hmat[3] * u + hmat[4] * v + hmat[5]) / d - 0.5;
-        if let Some(px) = sample(img, sx, sy) {
-            *p = px;
-        }
-    }
-    canvas
+    (canvas, dst)
 }
 
 /// The homography (h33 = 1, row-major, 8 values) taking each `from[i]` to `to[i]`.
@@ -294,6 +345,42 @@ pub fn beside_person(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_point_lands_where_the_transform_moves_its_pixels() {
+        // A red spot on grey; after each transform, the red ink's centroid near where the
+        // spot is said to land (the perspective's background has coloured boxes too).
+        let (w, h) = (300u32, 200u32);
+        let spot = [70.0f32, 140.0];
+        let img = RgbImage::from_fn(w, h, |x, y| {
+            let (dx, dy) = (x as f32 + 0.5 - spot[0], y as f32 + 0.5 - spot[1]);
+            Rgb(if dx * dx + dy * dy <= 36.0 {
+                [230, 20, 20]
+            } else {
+                [128, 128, 128]
+            })
+        });
+        for name in ["rotate", "mirror", "perspective", "lowq"] {
+            let t = Transform::for_image(name, 5).unwrap();
+            let out = image::load_from_memory(&t.apply(&img)).unwrap().to_rgb8();
+            let [px, py] = t.map_point(spot, w, h);
+            let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
+            for (x, y, p) in out.enumerate_pixels() {
+                let red = f32::from(p[0]) - f32::from(p[1].max(p[2]));
+                let near = (x as f32 - px).abs() < 30.0 && (y as f32 - py).abs() < 30.0;
+                if near && red > 60.0 {
+                    sx += (x as f32 + 0.5) * red;
+                    sy += (y as f32 + 0.5) * red;
+                    n += red;
+                }
+            }
+            let (cx, cy) = (sx / n, sy / n);
+            assert!(
+                (cx - px).abs() < 1.5 && (cy - py).abs() < 1.5,
+                "{name}: red at ({cx}, {cy}), mapped to ({px}, {py})"
+            );
+        }
+    }
 
     #[test]
     fn the_homography_maps_each_corner_to_its_target() {

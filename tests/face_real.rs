@@ -299,6 +299,26 @@ fn portraits_are_found_on_real_pages_held_beside_a_larger_face() {
     assert!(total >= 60 && hits >= 57, "{s}");
 }
 
+/// The real images turned, mirrored, in perspective on clutter and made small, blurred and
+/// compressed (`eval --transform NAME`): #6 asks 95% of portraits found on each. When
+/// this was set: 61, 62, 61 and 62 of 63; faces on images without a portrait 1, 1, 1 and 2
+/// (a monkey's face made smaller by the perspective's canvas, small faces on ID cards'
+/// backs), held where they are.
+#[test]
+fn portraits_are_found_on_transformed_real_pages() {
+    for transform in ["rotate", "mirror", "perspective", "lowq"] {
+        let Some((s, hits, total)) = faces_found_on_real_pages(transform) else {
+            return;
+        };
+        assert!(total >= 63 && hits * 100 >= total * 95, "{transform}: {s}");
+        let wrong = s["faces_on_images_without_portrait"].as_u64().unwrap();
+        assert!(
+            wrong <= 2,
+            "{transform}: {wrong} faces on images without a portrait"
+        );
+    }
+}
+
 /// `eval --transform NAME` with faces on ../shared/data/real: the summary and its
 /// `faces_found` as two numbers. None when ../shared is absent.
 fn faces_found_on_real_pages(transform: &str) -> Option<(Value, u32, u32)> {
