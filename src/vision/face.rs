@@ -643,9 +643,13 @@ fn search(
     let placed = |faces: Vec<RawFace>, a0: f32, b0: f32| placed(faces, a0, b0, wp, hp);
     let in_zone = |faces: Vec<RawFace>| placed(faces, za0, zb0);
     let mut faces = zone_faces(detector, rgb, &page, wp, hp)?;
+    // Whether the faces come from the short-range model's look at the zone, sure enough
+    // on its own; the wider looks' must pass a close look too.
+    let mut in_portrait_zone = true;
     if looks == Looks::ZoneOnly {
         faces.retain(|f| f.h >= MIN_PORTRAIT_FACE * hp);
     } else if faces.is_empty() {
+        in_portrait_zone = false;
         // The whole image, upright in the page's frame (ID cards show the portrait on
         // the other side, which scans often put beside or above).
         let (iw, ih) = (rgb.width() as f32, rgb.height() as f32);
@@ -666,6 +670,7 @@ fn search(
     }
     if faces.is_empty() && looks == Looks::All {
         // The zone again, enlarged, with the full-range model and a lower threshold.
+        in_portrait_zone = false;
         faces = in_zone(detector.detect_view(
             &detector.full,
             rgb,
@@ -676,11 +681,18 @@ fn search(
         )?);
     }
     // The holder's portrait is the largest face (ghost images are smaller), weighed by
-    // the detector's confidence.
-    let Some(best) = faces
-        .into_iter()
-        .max_by(|x, y| (x.w * x.score).total_cmp(&(y.w * y.score)))
-    else {
+    // the detector's confidence. A wider look's face must be sure enough in either look,
+    // as in the whole-image search: on the real images turned or made small, its wide
+    // and low-threshold looks otherwise took emblems and letters on cards' backs.
+    faces.sort_by(|x, y| (y.w * y.score).total_cmp(&(x.w * x.score)));
+    let mut best = None;
+    for f in faces {
+        if in_portrait_zone || f.score.max(detector.verify(rgb, &page, &f)?) >= MIN_VERIFIED {
+            best = Some(f);
+            break;
+        }
+    }
+    let Some(best) = best else {
         return Ok(None);
     };
     let face = page.face_box(&best);
