@@ -301,9 +301,10 @@ fn portraits_are_found_on_real_pages_held_beside_a_larger_face() {
 
 /// The real images turned, mirrored, in perspective on clutter and made small, blurred and
 /// compressed (`eval --transform NAME`): #6 asks 95% of portraits found on each. When
-/// this was set: 61, 62, 61 and 62 of 63; faces on images without a portrait 1, 1, 1 and 2
-/// (a monkey's face made smaller by the perspective's canvas, small faces on ID cards'
-/// backs), held where they are.
+/// this was set: 61, 62, 61 and 62 of 63; faces on images without a portrait 1, 1, 1 and 0
+/// (a card's emblem turned, letters on a passport's cover mirrored, a monkey's face made
+/// smaller by the perspective's canvas), held where they are (2 in low quality before the
+/// page search's wider looks had to pass a close look).
 #[test]
 fn portraits_are_found_on_transformed_real_pages() {
     for transform in ["rotate", "mirror", "perspective", "lowq"] {
@@ -313,7 +314,7 @@ fn portraits_are_found_on_transformed_real_pages() {
         assert!(total >= 63 && hits * 100 >= total * 95, "{transform}: {s}");
         let wrong = s["faces_on_images_without_portrait"].as_u64().unwrap();
         assert!(
-            wrong <= 2,
+            wrong <= 1,
             "{transform}: {wrong} faces on images without a portrait"
         );
     }
