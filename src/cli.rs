@@ -180,9 +180,7 @@ pub fn cmd_eval(
     let mut boundaries = BoundaryScore::default();
     for (index, r) in records.iter().enumerate() {
         let path = root.join(&r.file);
-        // For faces: the transformed image's bytes, the transform, and the size of the
-        // image it was made from and its scale (displayed pixels per pixel).
-        let mut transformed: Option<(Vec<u8>, Transform, (u32, u32), f32)> = None;
+        let mut transformed: Option<Transformed> = None;
         let report = match transform.and_then(|name| Transform::for_image(name, index)) {
             None => read_file(reader, None, &path, &opts),
             Some(t) => {
@@ -208,7 +206,12 @@ pub fn cmd_eval(
                     let want_mirror = original.document.mirrored != (t == Transform::Mirror);
                     mirror_right += u32::from(report.document.mirrored == want_mirror);
                 }
-                transformed = Some((changed, t, img.dimensions(), decoded.scale));
+                transformed = Some(Transformed {
+                    size: img.dimensions(),
+                    bytes: changed,
+                    transform: t,
+                    scale: decoded.scale,
+                });
                 report
             }
         };
@@ -221,12 +224,13 @@ pub fn cmd_eval(
             // As faceExtraction runs it, timed from the (transformed) image's bytes.
             let (bytes, truth_centre) = match transformed {
                 None => (std::fs::read(&path)?, r.face_centre()),
-                Some((bytes, t, (w, h), scale)) => {
+                Some(t) => {
+                    let (w, h) = t.size;
                     let centre = r
                         .face_centre()
-                        .map(|(x, y)| t.map_point([x / scale, y / scale], w, h))
+                        .map(|(x, y)| t.transform.map_point([x / t.scale, y / t.scale], w, h))
                         .map(|[x, y]| (x, y));
-                    (bytes, centre)
+                    (t.bytes, centre)
                 }
             };
             let t = Instant::now();
@@ -381,6 +385,17 @@ pub fn cmd_eval(
         "misses": misses,
     });
     Ok(summary)
+}
+
+/// An image as `eval --transform` changed it, for scoring faces on it.
+struct Transformed {
+    /// The changed image, encoded.
+    bytes: Vec<u8>,
+    transform: Transform,
+    /// The size of the decoded image it was made from, and that image's displayed pixels
+    /// per pixel.
+    size: (u32, u32),
+    scale: f32,
 }
 
 /// How well `eval` finds documents: `detected` on images with an MRZ and on those
