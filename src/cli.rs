@@ -140,8 +140,8 @@ pub fn load_ground_truth(gt_path: &Path) -> anyhow::Result<(PathBuf, Vec<Truth>)
 ///
 /// With `transform` (`rotate`, `mirror`, `perspective`, `lowq`; see [`Transform`]) each
 /// image is read as the transform leaves it (faces scored where the transform moves the
-/// truth's face centre), and the summary adds whether the tilt came out within 5 degrees of the original read's plus the turn
-/// added, and whether `mirrored` is right.
+/// truth's face centre), and the summary adds whether the tilt came out within 5 degrees
+/// of the original read's plus the turn added, and whether `mirrored` is right.
 pub fn cmd_eval(
     reader: &Reader,
     faces: Option<&vision::face::FaceDetector>,

@@ -70,12 +70,7 @@ impl Transform {
             Transform::Perspective { seed } => {
                 let (_, dst) = perspective_layout(w, h, seed);
                 let src = [[0.0, 0.0], [wf, 0.0], [wf, hf], [0.0, hf]];
-                let m = homography(&src, &dst);
-                let d = m[6] * p[0] + m[7] * p[1] + 1.0;
-                [
-                    (m[0] * p[0] + m[1] * p[1] + m[2]) / d,
-                    (m[3] * p[0] + m[4] * p[1] + m[5]) / d,
-                ]
+                project(&homography(&src, &dst), p)
             }
             Transform::LowQuality => {
                 let (sw, sh) = low_quality_size(w, h);
@@ -189,11 +184,8 @@ fn perspective(img: &RgbImage, seed: u64) -> RgbImage {
     // Canvas pixel -> image pixel.
     let hmat = homography(&dst, &src);
     for (x, y, p) in canvas.enumerate_pixels_mut() {
-        let (u, v) = (x as f32 + 0.5, y as f32 + 0.5);
-        let d = hmat[6] * u + hmat[7] * v + 1.0;
-        let sx = (hmat[0] * u + hmat[1] * v + hmat[2]) / d - 0.5;
-        let sy = (hmat[3] * u + hmat[4] * v + hmat[5]) / d - 0.5;
-        if let Some(px) = sample(img, sx, sy) {
+        let [sx, sy] = project(&hmat, [x as f32 + 0.5, y as f32 + 0.5]);
+        if let Some(px) = sample(img, sx - 0.5, sy - 0.5) {
             *p = px;
         }
     }
@@ -250,6 +242,15 @@ fn perspective_layout(w: u32, h: u32, seed: u64) -> (RgbImage, [[f32; 2]; 4]) {
         jitter(0.0, 1.0),
     ];
     (canvas, dst)
+}
+
+/// Where the homography `m` ([`homography`]) takes the point `p`.
+fn project(m: &[f32; 8], p: [f32; 2]) -> [f32; 2] {
+    let d = m[6] * p[0] + m[7] * p[1] + 1.0;
+    [
+        (m[0] * p[0] + m[1] * p[1] + m[2]) / d,
+        (m[3] * p[0] + m[4] * p[1] + m[5]) / d,
+    ]
 }
 
 /// The homography (h33 = 1, row-major, 8 values) taking each `from[i]` to `to[i]`.

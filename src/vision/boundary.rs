@@ -211,6 +211,13 @@ pub fn reaches_frame(quad: &Quad, w: u32, h: u32) -> bool {
     quad.iter().any(outside) || quad.iter().filter(|p| at_edge(p)).count() >= 2
 }
 
+/// Whether every corner of `quad` lies within the `w` x `h` image (edges included).
+pub fn inside_frame(quad: &Quad, w: u32, h: u32) -> bool {
+    let (w, h) = (w as f32, h as f32);
+    quad.iter()
+        .all(|&[x, y]| (0.0..=w).contains(&x) && (0.0..=h).contains(&y))
+}
+
 /// `gray` reduced by an area average over `block` x `block` pixels. (Averaging every
 /// other row and column instead saves about a millisecond a read and loses 4 of the
 /// challenge set's 321 boundaries.)

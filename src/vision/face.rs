@@ -640,8 +640,6 @@ fn search(
     };
     let (za0, zb0, za1, zb1) = portrait_zone(wp, hp);
     let zone = page.shifted(za0, zb0);
-    let placed = |faces: Vec<RawFace>, a0: f32, b0: f32| placed(faces, a0, b0, wp, hp);
-    let in_zone = |faces: Vec<RawFace>| placed(faces, za0, zb0);
     let mut faces = zone_faces(detector, rgb, &page, wp, hp)?;
     // Whether the faces come from the short-range model's look at the zone, sure enough
     // on its own; the wider looks' must pass a close look too.
@@ -666,19 +664,22 @@ fn search(
             detector.detect_view(&detector.full, rgb, &whole, a1 - a0, b1 - b0, MIN_SCORE)?,
             a0,
             b0,
+            wp,
+            hp,
         );
     }
     if faces.is_empty() && looks == Looks::All {
         // The zone again, enlarged, with the full-range model and a lower threshold.
         in_portrait_zone = false;
-        faces = in_zone(detector.detect_view(
+        let found = detector.detect_view(
             &detector.full,
             rgb,
             &zone,
             za1 - za0,
             zb1 - zb0,
             MIN_SCORE_ZONE,
-        )?);
+        )?;
+        faces = placed(found, za0, zb0, wp, hp);
     }
     // The holder's portrait is the largest face (ghost images are smaller), weighed by
     // the detector's confidence. A wider look's face must be sure enough in either look,

@@ -925,10 +925,8 @@ fn add_boundary<'a>(
         // frame whose corners all lie inside it. Not for a page that reaches the frame
         // with a corner outside: searching those too put 5 ms on the real images'
         // median (their scans do) for two more of the 400.
-        let inside = page
-            .iter()
-            .all(|&[x, y]| (0.0..=w as f32).contains(&x) && (0.0..=h as f32).contains(&y));
-        if !seen_whole && (inside || !boundary::reaches_frame(&page, w, h)) {
+        let near_frame = boundary::reaches_frame(&page, w, h);
+        if !seen_whole && (boundary::inside_frame(&page, w, h) || !near_frame) {
             let in_colour = colour().and_then(|c| match &*c {
                 image::DynamicImage::ImageRgb8(rgb) => {
                     boundary::find_boundary_in_colour(rgb, &page)
