@@ -98,12 +98,12 @@ fn the_reader_keeps_its_floors_on_the_synthetic_challenge_set() {
     );
 }
 
-// Measured on the 160-page CI set with the committed model and reader (commit e783fbd):
-// 123/150 exact (82%), OCR-B 52/60 (87%), no overprint 54/60 (90%); before it 118/150,
-// 49/60, 54/60.
-const FLOOR_ALL: f64 = 0.78;
-const FLOOR_OCRB: f64 = 0.80;
-const FLOOR_CLEAN_PRINT: f64 = 0.82;
+// Measured on the 160-page CI set with the committed model (run 9) and reader: 133/150 exact
+// (89%), OCR-B 54/60 (90%), no overprint 58/60 (97%); with run 5, 127/150, 54/60, 57/60;
+// commit e783fbd 123/150, 52/60, 54/60.
+const FLOOR_ALL: f64 = 0.85;
+const FLOOR_OCRB: f64 = 0.83;
+const FLOOR_CLEAN_PRINT: f64 = 0.90;
 
 // Document corners within 3%, the same set (commit 4ff6dbb): 128/138 (93%); 122/138
 // before the hidden-side and near-frame colour searches.

@@ -22,10 +22,64 @@ import mrzgen  # noqa: E402
 from model import CRNN, STEMS, count_params, load_onnx  # noqa: E402
 
 
+class Harvest:
+    """Line crops the Rust reader made on synthetic pages, labelled with the printed line
+    (`examples/harvest_crops.rs`): records of u16 width, u8 label length, the label, then
+    32 x width bytes (0 ink, 255 paper, already normalised as the reader does). `paths` is
+    a comma-separated list of such files."""
+
+    def __init__(self, paths):
+        self.maps = [np.memmap(p, dtype=np.uint8, mode="r") for p in paths.split(",")]
+        self.index = []  # (file, pixel offset, width, label)
+        for f, data in enumerate(self.maps):
+            i, n = 0, len(data)
+            while i + 3 <= n:
+                w = int(data[i]) | (int(data[i + 1]) << 8)
+                m = int(data[i + 2])
+                if i + 3 + m + 32 * w > n:
+                    break  # a file cut short while it was written
+                label = bytes(data[i + 3:i + 3 + m]).decode()
+                self.index.append((f, i + 3 + m, w, label))
+                i += 3 + m + 32 * w
+
+    def split(self, holdout):
+        """The last `holdout` records (the last pages harvested) as a validation list."""
+        val = [(self.crop(k), self.index[k][3]) for k in range(len(self.index) - holdout, len(self.index))]
+        self.index = self.index[:len(self.index) - holdout]
+        return val
+
+    def crop(self, k):
+        f, off, w, _ = self.index[k]
+        return np.asarray(self.maps[f][off:off + 32 * w], np.float32).reshape(32, w) / 255.0
+
+    def batch(self, rng, n):
+        """`n` random crops, each stretched along the line by 0.94-1.06 (so the model
+        cannot learn them by width), padded with paper to a common width (a multiple of 4)."""
+        crops, labels = [], []
+        for k in rng.integers(0, len(self.index), n):
+            im = self.crop(int(k))
+            w = im.shape[1]
+            nw = max(8, int(round(w * rng.uniform(0.94, 1.06) / 4)) * 4)
+            xs = np.clip((np.arange(nw) + 0.5) * w / nw - 0.5, 0, w - 1)
+            x0 = np.floor(xs).astype(int)
+            x1 = np.minimum(x0 + 1, w - 1)
+            f = (xs - x0)[None, :]
+            crops.append((im[:, x0] * (1 - f) + im[:, x1] * f).astype(np.float32))
+            labels.append(self.index[k][3])
+        wmax = max(c.shape[1] for c in crops)
+        x = np.ones((n, 1, 32, wmax), np.float32)
+        for b, c in enumerate(crops):
+            x[b, 0, :, :c.shape[1]] = c
+        return x, labels, [c.shape[1] for c in crops]
+
+
 class BatchStream(IterableDataset):
     """Endless stream of ready-made, width-bucketed batches."""
 
-    def __init__(self, batch, seed, progress, full_frac, curr_frac=0.25, mix=None):
+    def __init__(self, batch, seed, progress, full_frac, curr_frac=0.25, mix=None, harvest=None,
+                 harvest_frac=0.0):
+        self.harvest = harvest
+        self.harvest_frac = harvest_frac
         self.batch = batch
         self.mix = mix
         self.seed = seed
@@ -41,6 +95,14 @@ class BatchStream(IterableDataset):
         while True:
             p = self.progress.value
             strength = 0.35 + 0.65 * min(1.0, p / self.curr_frac)
+            if self.harvest is not None and rng.random() < self.harvest_frac:
+                x, labels, widths = self.harvest.batch(rng, self.batch)
+                tg = [mrzgen.encode(l) for l in labels]
+                yield (torch.from_numpy(x), torch.tensor([c for t in tg for c in t], dtype=torch.long),
+                       torch.tensor([len(t) for t in tg], dtype=torch.long),
+                       torch.tensor([w // 4 for w in widths], dtype=torch.long), labels,
+                       torch.zeros(len(labels), dtype=torch.bool))
+                continue
             if rng.random() < self.full_frac:
                 n_chars = None
             else:
@@ -128,6 +190,9 @@ def main():
                     help="distil only on the OCR-B samples of a batch (run 4b: keeps the teacher's OCR-B O/0)")
     ap.add_argument("--distil", type=float, default=1.0,
                     help="weight of the per-frame KL divergence to the teacher")
+    ap.add_argument("--harvest", default="", help="crops from examples/harvest_crops.rs to mix in (comma-separated files)")
+    ap.add_argument("--harvest-frac", type=float, default=0.5, help="share of batches drawn from --harvest")
+    ap.add_argument("--harvest-val", type=int, default=600, help="last harvested crops kept for validation")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
@@ -175,8 +240,17 @@ def main():
     val = make_val(args.val_n, mix=args.mix or None)
     log("val set ready (%d lines) in %.1fs" % (len(val), time.time() - t0))
 
+    harvest, hval = None, []
+    if args.harvest:
+        harvest = Harvest(args.harvest)
+        hval = harvest.split(args.harvest_val)
+        log("harvest: %d crops for training, %d for validation" % (len(harvest.index), len(hval)))
+        m, _ = evaluate(model, hval, device)
+        log("EVAL-HARVEST step 0 %s" % json.dumps(m))
+
     progress = mp.Value("d", 0.0)
-    ds = BatchStream(args.batch, args.seed, progress, args.full_frac, args.curr_frac, mix=args.mix or None)
+    ds = BatchStream(args.batch, args.seed, progress, args.full_frac, args.curr_frac, mix=args.mix or None,
+                     harvest=harvest, harvest_frac=args.harvest_frac)
     dl = DataLoader(ds, batch_size=None, num_workers=args.workers,
                     prefetch_factor=4 if args.workers > 0 else None,
                     persistent_workers=args.workers > 0, pin_memory=device.type == "cuda")
@@ -225,6 +299,11 @@ def main():
             last_eval = time.time()
             m, _ = evaluate(model, val, device)
             log("EVAL step %d %s" % (step, json.dumps(m)))
+            if hval:
+                mh, _ = evaluate(model, hval, device)
+                log("EVAL-HARVEST step %d %s" % (step, json.dumps(mh)))
+                # Selected on the crops the reader makes, which is what whole pages need.
+                m = {**m, "cer": mh["cer"], "line_acc": mh["line_acc"], "gen": dict(m)}
             ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem,
                   "bn_frozen": getattr(model, "bn_frozen", False)}
             torch.save(ck, os.path.join(args.out, "last.pt"))
@@ -233,6 +312,10 @@ def main():
                 torch.save(ck, os.path.join(args.out, "best.pt"))
     m, preds = evaluate(model, val, device)
     log("FINAL step %d %s" % (step, json.dumps(m)))
+    if hval:
+        mh, _ = evaluate(model, hval, device)
+        log("FINAL-HARVEST step %d %s" % (step, json.dumps(mh)))
+        m = {**m, "cer": mh["cer"], "line_acc": mh["line_acc"], "gen": dict(m)}
     ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem,
                   "bn_frozen": getattr(model, "bn_frozen", False)}
     torch.save(ck, os.path.join(args.out, "last.pt"))

@@ -633,7 +633,12 @@ mod tests {
         assert!(m.valid);
         assert!(m.repairs.iter().all(|r| r.reason == RepairReason::ZeroRun));
         assert_eq!(m.repairs.len(), 2);
-        // A run of mostly Os, or an O beside a single zero, stays as read.
+        // Mostly Os among zeros are zeros too (weights 3+1+7+3+1: the checks pass either way).
+        let most = "XOOOOO00<1UTO7408122F1204159<<<<<<<<<<<<<<08";
+        let m = parse_read(&read(&[UTO_TD3[0], most])).unwrap();
+        assert_eq!(m.lines[1], zeros);
+        assert_eq!(m.repairs.len(), 5);
+        // A run whose passing check digit holds only with its Os stays as read.
         let os = "XOOO0<<<<5UTO7408122F1204159<<<<<<<<<<<<<<00";
         let m = parse_read(&read(&[UTO_TD3[0], os])).unwrap();
         assert_eq!(m.fields.document_number, "XOOO0");
