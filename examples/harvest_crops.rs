@@ -17,6 +17,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use passport_vision::cli::edit_distance;
 use passport_vision::transform::Transform;
 use passport_vision::vision::runtime::{LineModel, ModelError, Prediction, RtenLineModel};
 use passport_vision::vision::{ReadOptions, Reader};
@@ -87,20 +88,6 @@ impl LineModel for Recorder {
     }
 }
 
-fn levenshtein(a: &[u8], b: &[u8]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, &x) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &y) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(x != y))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (gt, base, out, model) = match args.as_slice() {
@@ -166,7 +153,7 @@ fn harvest(seen: &[Seen], lines: &[&str], out: &mut impl Write) -> std::io::Resu
         let best = lines
             .iter()
             .enumerate()
-            .map(|(i, l)| (levenshtein(g, l.as_bytes()), i))
+            .map(|(i, l)| (edit_distance(&s.greedy, l), i))
             .min();
         let Some((dist, i)) = best else { continue };
         let label = lines[i].as_bytes();

@@ -506,8 +506,12 @@ fn eval_covered_mrz(
             (img, cx, cy) = (scene, cx + at[0] as f32, cy + at[1] as f32);
         }
         let covered = vision::image_io::decode(&encode_png(&img)?, opts.max_pixels)?;
-        if reader.read_decoded(&covered, &opts)?.mrz.is_some() {
+        if let Some(m) = reader.read_decoded(&covered, &opts)?.mrz {
             still_read += 1;
+            misses.push(format!(
+                "{}: MRZ still read under the cover: {:?} valid {}",
+                r.file, m.lines, m.valid
+            ));
         }
         let t = Instant::now();
         let search = reader.find_portrait(faces, &covered, &opts)?;
