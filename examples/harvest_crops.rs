@@ -19,11 +19,10 @@ use std::sync::{Arc, Mutex};
 
 use passport_vision::cli::edit_distance;
 use passport_vision::transform::Transform;
+use passport_vision::vision::recognize::{Frames, CROP_H};
 use passport_vision::vision::runtime::{LineModel, ModelError, Prediction, RtenLineModel};
 use passport_vision::vision::{ReadOptions, Reader};
 
-const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<";
-const CROP_H: usize = 32;
 /// Crops kept per printed line and page at most (the second look alone makes six).
 const PER_LINE: usize = 8;
 
@@ -66,18 +65,13 @@ impl LineModel for Recorder {
                 );
             }
             let frames = (own / 4).min(pred.frames);
-            let mut greedy = String::new();
-            let mut last = 0;
-            for t in 0..frames {
-                let row = &pred.probs[(b * pred.frames + t) * pred.classes..][..pred.classes];
-                let k = (0..row.len())
-                    .max_by(|&i, &j| row[i].total_cmp(&row[j]))
-                    .unwrap_or(0);
-                if k != 0 && k != last {
-                    greedy.push(ALPHABET[k - 1] as char);
-                }
-                last = k;
+            let start = b * pred.frames * pred.classes;
+            let greedy = Frames {
+                probs: pred.probs[start..start + frames * pred.classes].to_vec(),
+                frames,
+                classes: pred.classes,
             }
+            .greedy_text();
             seen.push(Seen {
                 width: own,
                 pixels,

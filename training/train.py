@@ -97,11 +97,7 @@ class BatchStream(IterableDataset):
             strength = 0.35 + 0.65 * min(1.0, p / self.curr_frac)
             if self.harvest is not None and rng.random() < self.harvest_frac:
                 x, labels, widths = self.harvest.batch(rng, self.batch)
-                tg = [mrzgen.encode(l) for l in labels]
-                yield (torch.from_numpy(x), torch.tensor([c for t in tg for c in t], dtype=torch.long),
-                       torch.tensor([len(t) for t in tg], dtype=torch.long),
-                       torch.tensor([w // 4 for w in widths], dtype=torch.long), labels,
-                       torch.zeros(len(labels), dtype=torch.bool))
+                yield pack(x, labels, widths, [False] * len(labels))
                 continue
             if rng.random() < self.full_frac:
                 n_chars = None
@@ -109,11 +105,17 @@ class BatchStream(IterableDataset):
                 n_chars = int(rng.integers(6, 31))
             x, labels, widths, faces = mrzgen.make_batch(gen, rng, self.batch, n_chars=n_chars, strength=strength,
                                                          with_faces=True)
-            tg = [mrzgen.encode(l) for l in labels]
-            yield (torch.from_numpy(x), torch.tensor([c for t in tg for c in t], dtype=torch.long),
-                   torch.tensor([len(t) for t in tg], dtype=torch.long),
-                   torch.tensor([w // 4 for w in widths], dtype=torch.long), labels,
-                   torch.tensor([f == "ocr-b" for f in faces], dtype=torch.bool))
+            yield pack(x, labels, widths, [f == "ocr-b" for f in faces])
+
+
+def pack(x, labels, widths, is_ocrb):
+    """A batch as the trainer takes it: images, CTC targets, their lengths, frames per crop
+    (W/4), the labels, and which lines are OCR-B (for --distil-ocrb-only)."""
+    tg = [mrzgen.encode(l) for l in labels]
+    return (torch.from_numpy(x), torch.tensor([c for t in tg for c in t], dtype=torch.long),
+            torch.tensor([len(t) for t in tg], dtype=torch.long),
+            torch.tensor([w // 4 for w in widths], dtype=torch.long), labels,
+            torch.tensor(is_ocrb, dtype=torch.bool))
 
 
 def make_val(n, seed=12345, mix=None):
@@ -248,6 +250,17 @@ def main():
         m, _ = evaluate(model, hval, device)
         log("EVAL-HARVEST step 0 %s" % json.dumps(m))
 
+    def with_harvest(m, tag, step):
+        """`m` (the generator's validation set) with its CER and line accuracy replaced by
+        the harvested crops', when there are any: checkpoints are chosen on the crops the
+        reader makes, which is what whole pages need. The generator's figures stay under
+        "gen"."""
+        if not hval:
+            return m
+        mh, _ = evaluate(model, hval, device)
+        log("%s-HARVEST step %d %s" % (tag, step, json.dumps(mh)))
+        return {**m, "cer": mh["cer"], "line_acc": mh["line_acc"], "gen": dict(m)}
+
     progress = mp.Value("d", 0.0)
     ds = BatchStream(args.batch, args.seed, progress, args.full_frac, args.curr_frac, mix=args.mix or None,
                      harvest=harvest, harvest_frac=args.harvest_frac)
@@ -299,11 +312,7 @@ def main():
             last_eval = time.time()
             m, _ = evaluate(model, val, device)
             log("EVAL step %d %s" % (step, json.dumps(m)))
-            if hval:
-                mh, _ = evaluate(model, hval, device)
-                log("EVAL-HARVEST step %d %s" % (step, json.dumps(mh)))
-                # Selected on the crops the reader makes, which is what whole pages need.
-                m = {**m, "cer": mh["cer"], "line_acc": mh["line_acc"], "gen": dict(m)}
+            m = with_harvest(m, "EVAL", step)
             ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem,
                   "bn_frozen": getattr(model, "bn_frozen", False)}
             torch.save(ck, os.path.join(args.out, "last.pt"))
@@ -312,10 +321,7 @@ def main():
                 torch.save(ck, os.path.join(args.out, "best.pt"))
     m, preds = evaluate(model, val, device)
     log("FINAL step %d %s" % (step, json.dumps(m)))
-    if hval:
-        mh, _ = evaluate(model, hval, device)
-        log("FINAL-HARVEST step %d %s" % (step, json.dumps(mh)))
-        m = {**m, "cer": mh["cer"], "line_acc": mh["line_acc"], "gen": dict(m)}
+    m = with_harvest(m, "FINAL", step)
     ck = {"model": model.state_dict(), "step": step, "metrics": m, "stem": args.stem,
                   "bn_frozen": getattr(model, "bn_frozen", False)}
     torch.save(ck, os.path.join(args.out, "last.pt"))
