@@ -260,6 +260,25 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
             }
         }
     }
+    // A state code is left-aligned and filled on the right (`D<<`), so a letter never
+    // follows a filler in one. `<<E` is what a vertically flipped line of symmetric glyphs
+    // gives (a mirrored card read upside down), whose check digits can pass by chance.
+    for f in layout
+        .fields
+        .iter()
+        .filter(|f| matches!(f.name, FieldName::IssuingState | FieldName::Nationality))
+    {
+        let code = &grid[f.line][f.start..f.start + f.len];
+        if let Some(i) = (1..code.len()).find(|&i| code[i] != '<' && code[..i].contains(&'<')) {
+            out.push(Violation {
+                line: f.line,
+                column: f.start + i,
+                field: f.name,
+                found: code[i],
+                allowed: "< (a state code's fillers only trail it)".to_string(),
+            });
+        }
+    }
     // Every ICAO 9303 document has a number. Without this, lines of fillers alone pass
     // every check digit (the digit over an empty field is `<` or 0) and parse as a valid
     // MRZ: a row of ornaments or perforations read as `<<<<` did.
@@ -288,6 +307,29 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
 mod tests {
     use super::*;
     use formats::FieldName;
+
+    #[test]
+    fn a_state_code_with_a_letter_after_a_filler_is_a_violation() {
+        // A TD1 card's line 1 as a mirrored card read upside down gave it: issuing state
+        // `<<E`, check digits passing by chance.
+        let lines = [
+            "IE<<EHPBUDSMGI2<<<<<<<<<<<<<<<",
+            "6512150<0011259MNE<<<<<<<<<<<0",
+            "A<URXCVJDKXH<CS<<<<<<<<<<<<<<<",
+        ];
+        let m = parse_text(&lines).expect("three lines of 30 parse as TD1");
+        assert!(!m.valid);
+        let v: Vec<_> = m.violations.iter().map(|v| (v.field, v.column)).collect();
+        assert_eq!(v, vec![(FieldName::IssuingState, 4)]);
+        // `D<<` (Germany) and a code of fillers alone are not.
+        let german = parse_text(&[
+            "IDD<<T220001293<<<<<<<<<<<<<<<",
+            "6408125<2010315D<<<<<<<<<<<<<4",
+            "MUSTERMANN<<ERIKA<<<<<<<<<<<<<",
+        ])
+        .expect("TD1");
+        assert!(german.violations.is_empty(), "{:?}", german.violations);
+    }
 
     #[test]
     fn lines_of_fillers_alone_are_not_a_valid_mrz() {
