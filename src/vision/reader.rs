@@ -334,7 +334,8 @@ impl Reader {
 
     /// Reads all lines of a block in one orientation and parses them; when that gives no
     /// MRZ and the lines read short of an MRZ's length, reads them again lengthened
-    /// ([`lengthened`]), unless `effort` only places the page.
+    /// ([`lengthened`]), and two lines of a card's length with a third ([`with_third_line`]),
+    /// unless `effort` only places the page.
     fn read_lines(
         &self,
         gray: &image::GrayImage,
@@ -350,8 +351,18 @@ impl Reader {
         // past the other end shifts the line. Only a valid reading is taken (a line of
         // fillers lengthened into the next document's can read as a confident MRZ).
         let mut best: Option<BlockRead> = None;
-        for longer in lengthened(block, &frames) {
-            if let BlockRead::Mrz(v, l, m) = self.read_lines_once(gray, &longer, variant)?.0 {
+        let longer = lengthened(block, &frames).into_iter().map(|b| (b, false));
+        let third = with_third_line(block, &frames)
+            .into_iter()
+            .map(|b| (b, true));
+        for (longer, added) in longer.chain(third) {
+            let (read, frames) = self.read_lines_once(gray, &longer, variant)?;
+            // An added line's place is inferred, not seen: it must read a whole line, not
+            // one cut at an end and padded with fillers.
+            if added && frames.iter().any(|f| f.greedy_len() != 30) {
+                continue;
+            }
+            if let BlockRead::Mrz(v, l, m) = read {
                 if m.valid && best.as_ref().is_none_or(|b| b.beaten_by(&m)) {
                     best = Some(BlockRead::Mrz(v, l, m));
                 }
@@ -455,6 +466,54 @@ fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
             longer
         })
         .collect()
+}
+
+/// Mean characters a two-line block must read for [`with_third_line`]: about a TD1 line
+/// (30), short of a TD2's 36.
+const TD1_READ: std::ops::RangeInclusive<f32> = 26.0..=33.0;
+
+/// A two-line block whose lines read about a TD1 line's length with filler runs, with a
+/// third line added after its last, then before its first: the same line moved across
+/// by the spacing of the two. Two lines of 30 are no format, and where a signature, pen
+/// stroke or stamp runs through one line of a card's three, its glyphs merge into one
+/// component and the detector chains only the other two. (Synthetic challenge set: a
+/// mirrored OCR-A card whose names line a pen stroke crosses.)
+fn with_third_line(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
+    if block.lines.len() != 2 || !frames.iter().any(|f| f.greedy_text().contains("<<")) {
+        return Vec::new();
+    }
+    let read = frames.iter().map(|f| f.greedy_len()).sum::<usize>() as f32 / frames.len() as f32;
+    if !TD1_READ.contains(&read) {
+        return Vec::new();
+    }
+    let (a, b) = (&block.lines[0], &block.lines[1]);
+    // The spacing across the lines: the centres' offset along the first line's normal.
+    let (nx, ny) = (-a.dy, a.dx);
+    let gap = (b.cx - a.cx) * nx + (b.cy - a.cy) * ny;
+    // A card's lines start and end together, so the new line spans both (one may end
+    // at a filler too faint to chain, or start under a stamp).
+    let along = (b.cx - a.cx) * a.dx + (b.cy - a.cy) * a.dy;
+    let (u0, u1) = (a.u0.min(b.u0 + along), a.u1.max(b.u1 + along));
+    let moved = |l: &LineGeom, by: f32| {
+        let shift = (l.cx - a.cx) * a.dx + (l.cy - a.cy) * a.dy;
+        LineGeom {
+            cx: l.cx + by * nx,
+            cy: l.cy + by * ny,
+            u0: u0 - shift,
+            u1: u1 - shift,
+            ..l.clone()
+        }
+    };
+    vec![
+        Block {
+            lines: vec![a.clone(), b.clone(), moved(b, gap)],
+            score: block.score,
+        },
+        Block {
+            lines: vec![moved(a, -gap), a.clone(), b.clone()],
+            score: block.score,
+        },
+    ]
 }
 
 /// The block with each line's centre and character height measured from its ink. All
@@ -1077,6 +1136,45 @@ mod tests {
             frames_reading("L898902C36UTO7408122F1204159<<<<<<"),
         ];
         assert!(lengthened(&block, &nearly).is_empty());
+    }
+
+    #[test]
+    fn two_card_length_lines_get_a_third_below_then_above_spanning_both() {
+        // The second line starts 20 px later (its first glyph under a stamp).
+        let mut second = line_at(330.0);
+        second.u0 = -130.0;
+        let block = Block {
+            lines: vec![line_at(300.0), second],
+            score: 1.0,
+        };
+        let card = [
+            frames_reading("IDUTOD231458907<<<<<<<<<<<<<<<"),
+            frames_reading("7408122F1204159UTO<<<<<<<<<<<6"),
+        ];
+        let three = with_third_line(&block, &card);
+        assert_eq!(three.len(), 2);
+        let centres: Vec<Vec<f32>> = three
+            .iter()
+            .map(|b| b.lines.iter().map(|l| l.cy).collect())
+            .collect();
+        assert_eq!(
+            centres,
+            vec![vec![300.0, 330.0, 360.0], vec![270.0, 300.0, 330.0]]
+        );
+        for added in [&three[0].lines[2], &three[1].lines[0]] {
+            assert!(added.u0 == -150.0 && added.u1 == 150.0, "{added:?}");
+        }
+        // Lines of a passport's length, and prose of a card's, get none.
+        let passport = [
+            frames_reading("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"),
+            frames_reading("L898902C36UTO7408122F1204159ZE184226B<<<<<10"),
+        ];
+        assert!(with_third_line(&block, &passport).is_empty());
+        let prose = [
+            frames_reading("REPUBLIC OF UTOPIA PASSPORT".replace(' ', "<").as_str()),
+            frames_reading("SURNAME<GIVEN<NAMES<NATIONALIT"),
+        ];
+        assert!(with_third_line(&block, &prose).is_empty());
     }
 
     #[test]
