@@ -5,7 +5,12 @@
 //! generator (`training/mrzgen.py`) only imitates. `training/train.py --harvest FILE`
 //! mixes them into training.
 //!
-//! `cargo run --release --example harvest_crops -- GROUND_TRUTH.json BASE_DIR OUT.bin [MODEL.onnx]`
+//! `cargo run --release --example harvest_crops -- GROUND_TRUTH.json BASE_DIR OUT.bin [MODEL.onnx] [--tiny]`
+//!
+//! With `--tiny`, each page with characters of 9 px or more is instead read once, scaled so
+//! that its characters are 5.5 to 8.5 px and then put through the low-quality transform
+//! (0.6x, blur, JPEG 40): characters of 3.3 to 5.1 px, the size of a passport in a web
+//! thumbnail, which the other passes never reach.
 //!
 //! Pages whose `factors.font` starts with `heldout` are skipped, so faces held out of
 //! training stay held out. Never run it on `../shared/data/real` (those images must stay
@@ -25,6 +30,9 @@ use passport_vision::vision::{ReadOptions, Reader};
 
 /// Crops kept per printed line and page at most (the second look alone makes six).
 const PER_LINE: usize = 8;
+
+/// The `--tiny` pass's character heights before the low-quality transform, in pixels.
+const TINY_CHAR_PX: (f64, f64) = (5.5, 8.5);
 
 /// One crop the reader asked the model about, with the model's greedy reading.
 struct Seen {
@@ -83,11 +91,15 @@ impl LineModel for Recorder {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().collect();
+    let tiny = args.iter().any(|a| a == "--tiny");
+    args.retain(|a| a != "--tiny");
     let (gt, base, out, model) = match args.as_slice() {
         [_, g, b, o] => (g, b, o, "models/mrz_line_crnn.onnx"),
         [_, g, b, o, m] => (g, b, o, m.as_str()),
-        _ => anyhow::bail!("usage: harvest_crops GROUND_TRUTH.json BASE_DIR OUT.bin [MODEL]"),
+        _ => anyhow::bail!(
+            "usage: harvest_crops GROUND_TRUTH.json BASE_DIR OUT.bin [MODEL] [--tiny]"
+        ),
     };
     let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(gt)?)?;
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -111,20 +123,43 @@ fn main() -> anyhow::Result<()> {
         let Ok(bytes) = std::fs::read(&file) else {
             continue;
         };
-        let mut passes = vec![bytes];
-        // Pages with characters of 9 px or more are also read after the low-quality
-        // transform (0.6x, blur, JPEG 40), which takes them to 5.4 px and up: the small,
-        // soft print of web images, which the synthetic set has little of.
-        if page["char_px"].as_f64().unwrap_or(0.0) >= 9.0 {
-            if let Ok(img) = image::load_from_memory(&passes[0]) {
-                passes.push(Transform::LowQuality.apply(&img.to_rgb8()));
+        let char_px = page["char_px"].as_f64().unwrap_or(0.0);
+        let passes = if tiny {
+            if char_px < 9.0 {
+                continue;
             }
-        }
+            let Ok(img) = image::load_from_memory(&bytes) else {
+                continue;
+            };
+            // A fixed spread over the range (golden-ratio steps), so reruns match.
+            let t = (pages as f64 * 0.618_034).fract();
+            let scale = (TINY_CHAR_PX.0 + t * (TINY_CHAR_PX.1 - TINY_CHAR_PX.0)) / char_px;
+            let (w, h) = (img.width() as f64 * scale, img.height() as f64 * scale);
+            let small = img.to_rgb8();
+            let small = image::imageops::resize(
+                &small,
+                w.round().max(16.0) as u32,
+                h.round().max(16.0) as u32,
+                image::imageops::FilterType::Triangle,
+            );
+            vec![Transform::LowQuality.apply(&small)]
+        } else {
+            let mut passes = vec![bytes];
+            // Pages with characters of 9 px or more are also read after the low-quality
+            // transform (0.6x, blur, JPEG 40), which takes them to 5.4 px and up: the small,
+            // soft print of web images, which the synthetic set has little of.
+            if char_px >= 9.0 {
+                if let Ok(img) = image::load_from_memory(&passes[0]) {
+                    passes.push(Transform::LowQuality.apply(&img.to_rgb8()));
+                }
+            }
+            passes
+        };
         pages += 1;
         for bytes in &passes {
             seen.lock().unwrap().clear();
             let _ = reader.read_bytes(bytes, &ReadOptions::default());
-            let (k, w) = harvest(&seen.lock().unwrap(), &lines, &mut out)?;
+            let (k, w) = harvest(&seen.lock().unwrap(), &lines, tiny, &mut out)?;
             kept += k;
             wrong += w;
         }
@@ -138,8 +173,17 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Writes the crops of one read that match a printed line; returns how many it kept and
-/// how many of those the model misread.
-fn harvest(seen: &[Seen], lines: &[&str], out: &mut impl Write) -> std::io::Result<(usize, usize)> {
+/// how many of those the model misread. `tiny` crops may be read up to a third wrong (a
+/// quarter otherwise): at 3 to 5 px the model being taught misreads more, and the printed
+/// lines of one page differ in far more than a third of their characters, so the match
+/// stays unambiguous.
+fn harvest(
+    seen: &[Seen],
+    lines: &[&str],
+    tiny: bool,
+    out: &mut impl Write,
+) -> std::io::Result<(usize, usize)> {
+    let max_wrong = if tiny { 3 } else { 4 };
     let (mut kept, mut wrong) = (0, 0);
     let mut per_line = vec![0usize; lines.len()];
     for s in seen {
@@ -152,8 +196,11 @@ fn harvest(seen: &[Seen], lines: &[&str], out: &mut impl Write) -> std::io::Resu
         let Some((dist, i)) = best else { continue };
         let label = lines[i].as_bytes();
         // A crop of the whole line (not the probe's middle, not a neighbour's, not one
-        // cut short), read at most a quarter wrong.
-        if g.len().abs_diff(label.len()) > 1 || dist * 4 > label.len() || per_line[i] >= PER_LINE {
+        // cut short), read at most a quarter (a third) wrong.
+        if g.len().abs_diff(label.len()) > 1
+            || dist * max_wrong > label.len()
+            || per_line[i] >= PER_LINE
+        {
             continue;
         }
         per_line[i] += 1;

@@ -73,6 +73,12 @@ _RUN6 = os.environ.get("MRZGEN_RUN6", "") == "1"
 # glyphs (strokes, ellipse arcs and grey stamp ink through the line rather than beside it), more
 # 6-12 px lines (0.4 -> 0.47), and at 6-12 px more blur + JPEG (the reader's low-quality transform).
 _RUN7 = os.environ.get("MRZGEN_RUN7", "") == "1"
+# Run 10 (models/MODEL_CARD.md, "Run 10"; MRZGEN_RUN10=1): the run 5 mix plus a tenth of lines
+# at 3.5-6 px cap height, half of them through the low-quality capture (blur + JPEG). Real web
+# thumbnails at 0.6x (the README's low-quality transform) print 3-5 px characters, below the
+# 6 px floor of every earlier run; run 9 read most of them as noise.
+_RUN10 = os.environ.get("MRZGEN_RUN10", "") == "1"
+TINY_RES_FRAC = 0.1 if _RUN10 else 0.0
 OCRB_FRAC = 0.47 if _RUN4_ORIG else (0.72 if _RUN6 else 0.57)
 SMALL_RES_FRAC = 0.5 if _RUN6 else (0.47 if _RUN7 else 0.4)
 OVERPRINT_FRAC = 0.55 if _RUN7 else 0.4
@@ -902,6 +908,8 @@ class Generator:
             ch_src = rng.uniform(12, 22)
         else:
             ch_src = rng.uniform(22, 34)
+        if TINY_RES_FRAC and rng.random() < TINY_RES_FRAC:  # no draw otherwise: earlier runs rebuild as they were
+            ch_src = rng.uniform(3.5, 6)
         ch_src = ch_src if S > 0.3 else max(ch_src, 10)
         sc = ch_src / ch
         sw, sh = max(8, int(round(ow * sc))), max(6, int(round(oh * sc)))
@@ -934,7 +942,8 @@ class Generator:
         if rng.random() < 0.7 * S:
             img = img + rng.normal(0, rng.uniform(1, 12), size=img.shape).astype(np.float32)
         img = np.clip(img, 0, 255).astype(np.uint8)
-        if _RUN7 and ch_src < 12 and rng.random() < 0.35 * S:  # low-quality capture: blur ~0.6 px + JPEG 30-55
+        lowq = 0.35 if _RUN7 and ch_src < 12 else (0.5 if ch_src < 6 else 0.0)
+        if lowq and rng.random() < lowq * S:  # low-quality capture: blur ~0.6 px + JPEG 30-55
             img = cv2.GaussianBlur(np.clip(img, 0, 255), (0, 0), rng.uniform(0.45, 0.75))
             img = np.clip(img, 0, 255).astype(np.uint8)
             ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 56))])
