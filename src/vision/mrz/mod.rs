@@ -279,24 +279,31 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
             });
         }
     }
-    // Every ICAO 9303 document has a number. Without this, lines of fillers alone pass
-    // every check digit (the digit over an empty field is `<` or 0) and parse as a valid
-    // MRZ: a row of ornaments or perforations read as `<<<<` did.
+    // Every ICAO 9303 document has a number, left-aligned in its field. Without this, lines
+    // of fillers alone pass every check digit (the digit over an empty field is `<` or 0)
+    // and parse as a valid MRZ: a row of ornaments or perforations read as `<<<<` did. A
+    // number that starts with fillers is a names line read in the number's place (a card's
+    // lines taken in the wrong order), its check digits made to pass by repair.
     for f in layout
         .fields
         .iter()
         .filter(|f| f.name == FieldName::DocumentNumber)
     {
-        if grid[f.line][f.start..f.start + f.len]
-            .iter()
-            .all(|&c| c == '<')
-        {
+        if grid[f.line][f.start] == '<' {
+            let empty = grid[f.line][f.start..f.start + f.len]
+                .iter()
+                .all(|&c| c == '<');
             out.push(Violation {
                 line: f.line,
                 column: f.start,
                 field: f.name,
                 found: '<',
-                allowed: "a document number (it is never empty)".to_string(),
+                allowed: if empty {
+                    "a document number (it is never empty)"
+                } else {
+                    "a letter or digit (a document number starts at its field's start)"
+                }
+                .to_string(),
             });
         }
     }
@@ -329,6 +336,22 @@ mod tests {
         ])
         .expect("TD1");
         assert!(german.violations.is_empty(), "{:?}", german.violations);
+    }
+
+    #[test]
+    fn a_document_number_that_starts_with_a_filler_is_a_violation() {
+        // A card's names line read in line 1's place (its lines taken bottom to top).
+        let lines = [
+            "CHIHA<<WOEYABA9KI<NISARE<<<<<<",
+            "0706151F5412024PAKONRG<FGEEGS5",
+            "IDDJZZECQMSS<<S<<<<<<<<<<<<<<<",
+        ];
+        let m = parse_text(&lines).expect("three lines of 30 parse as TD1");
+        assert!(!m.valid);
+        assert!(m
+            .violations
+            .iter()
+            .any(|v| v.field == FieldName::DocumentNumber && v.column == 5));
     }
 
     #[test]
