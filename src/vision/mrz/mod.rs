@@ -328,7 +328,7 @@ mod tests {
         assert!(!m.valid);
         let v: Vec<_> = m.violations.iter().map(|v| (v.field, v.column)).collect();
         assert_eq!(v, vec![(FieldName::IssuingState, 4)]);
-        // `D<<` (Germany) and a code of fillers alone are not.
+        // `D<<` (Germany) is not.
         let german = parse_text(&[
             "IDD<<T220001293<<<<<<<<<<<<<<<",
             "6408125<2010315D<<<<<<<<<<<<<4",
