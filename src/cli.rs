@@ -149,9 +149,14 @@ pub fn cmd_eval(
     per_image: bool,
     transform: Option<&str>,
 ) -> anyhow::Result<Value> {
-    if let Some(name @ ("covermrz" | "holding")) = transform {
+    if let Some(name @ ("covermrz" | "cutmrz" | "holding")) = transform {
         let faces = faces.ok_or_else(|| anyhow::anyhow!("{name} scores faces: drop --no-faces"))?;
-        return eval_covered_mrz(reader, faces, gt_path, name == "holding");
+        let damage = match name {
+            "cutmrz" => MrzDamage::Cut,
+            "holding" => MrzDamage::CoverBesidePerson,
+            _ => MrzDamage::Cover,
+        };
+        return eval_covered_mrz(reader, faces, gt_path, damage);
     }
     if let Some(name) = transform {
         anyhow::ensure!(
@@ -455,18 +460,29 @@ impl BoundaryScore {
     }
 }
 
-/// `eval --transform covermrz` and `holding`: each image with a portrait in the ground
-/// truth, its page placed by a read of the original, the MRZ covered with white (the
-/// page's bottom 32%, TD3's MRZ zone and a margin), then searched for the portrait as
-/// faceExtraction does. With `holding`, the covered page is shown beside a person: the
-/// next image's portrait, cut out around its face and scaled so that its face is
-/// [`PERSON_FACE_SCALE`] times this page's ([`crate::transform::beside_person`]).
-/// Scores the face centres found and counts covered pages whose MRZ still reads.
+/// What `eval_covered_mrz` does to each page's MRZ.
+#[derive(Clone, Copy, PartialEq)]
+enum MrzDamage {
+    /// `covermrz`: painted over with white.
+    Cover,
+    /// `cutmrz`: the image cut straight across the page there.
+    Cut,
+    /// `holding`: painted over, and the page shown beside a person.
+    CoverBesidePerson,
+}
+
+/// `eval --transform covermrz`, `cutmrz` and `holding`: each image with a portrait in the
+/// ground truth, its page placed by a read of the original, the MRZ covered with white
+/// (the page's bottom 32%, TD3's MRZ zone and a margin) or cut off there, then searched for
+/// the portrait as faceExtraction does. With `holding`, the covered page is shown beside a
+/// person: the next image's portrait, cut out around its face and scaled so that its face
+/// is [`PERSON_FACE_SCALE`] times this page's ([`crate::transform::beside_person`]).
+/// Scores the face centres found and counts pages whose MRZ still reads.
 fn eval_covered_mrz(
     reader: &Reader,
     faces: &vision::face::FaceDetector,
     gt_path: &Path,
-    holding: bool,
+    damage: MrzDamage,
 ) -> anyhow::Result<Value> {
     let (root, records) = load_ground_truth(gt_path)?;
     let opts = ReadOptions::default();
@@ -495,8 +511,13 @@ fn eval_covered_mrz(
             .face_centre()
             .map(|(x, y)| (x / decoded.scale, y / decoded.scale))
             .unwrap_or_default();
-        crate::transform::cover_page_bottom(&mut img, &quad, 0.68);
-        if holding {
+        if damage == MrzDamage::Cut {
+            let (cut, at) = crate::transform::cut_page_bottom(&img, &quad, 0.68);
+            (img, cx, cy) = (cut, cx - at[0] as f32, cy - at[1] as f32);
+        } else {
+            crate::transform::cover_page_bottom(&mut img, &quad, 0.68);
+        }
+        if damage == MrzDamage::CoverBesidePerson {
             let other = with_face[(i + 1) % with_face.len()];
             let person = decode(other)?;
             let (photo, photo_face) = cut_out_portrait(other, &person);
@@ -509,7 +530,7 @@ fn eval_covered_mrz(
         if let Some(m) = reader.read_decoded(&covered, &opts)?.mrz {
             still_read += 1;
             misses.push(format!(
-                "{}: MRZ still read under the cover: {:?} valid {}",
+                "{}: MRZ still read under the cover or past the cut: {:?} valid {}",
                 r.file, m.lines, m.valid
             ));
         }
@@ -528,7 +549,11 @@ fn eval_covered_mrz(
         }
     }
     Ok(json!({
-        "transform": if holding { "holding" } else { "covermrz" },
+        "transform": match damage {
+            MrzDamage::Cover => "covermrz",
+            MrzDamage::Cut => "cutmrz",
+            MrzDamage::CoverBesidePerson => "holding",
+        },
         "faces_found": format!("{hits}/{total}"),
         "mrz_still_read": still_read,
         // The search on the covered page, from its decoded pixels.

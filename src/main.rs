@@ -39,8 +39,9 @@ enum Command {
         no_faces: bool,
         /// Read each image as this transform leaves it: rotate (a different angle per
         /// image), mirror, perspective (on a cluttered background) or lowq (0.6x, blur,
-        /// JPEG 40); or covermrz: find the portrait with the MRZ painted over; or holding:
-        /// the same beside a larger face, as a person holding the document.
+        /// JPEG 40); or covermrz: find the portrait with the MRZ painted over; cutmrz: with
+        /// the image cut off above the MRZ; or holding: covered, beside a larger face, as a
+        /// person holding the document.
         #[arg(long)]
         transform: Option<String>,
     },

@@ -304,6 +304,39 @@ pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
     }
 }
 
+/// Cuts the image straight across the page at `from` (as [`cover_page_bottom`]; `quad` is
+/// the page's corners: top-left, top-right, bottom-right, bottom-left) and keeps the side
+/// with the page's top: a page scanned or photographed with its MRZ cut off. The result
+/// is the kept part's bounding box; where the cut runs at a slant, the corner beyond it is
+/// painted white. Returns the image and where its top-left corner was in `img`, in pixels.
+pub fn cut_page_bottom(img: &RgbImage, quad: &[[f32; 2]; 4], from: f32) -> (RgbImage, [u32; 2]) {
+    let lerp =
+        |p: [f32; 2], q: [f32; 2], t: f32| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
+    let (a, b) = (lerp(quad[0], quad[3], from), lerp(quad[1], quad[2], from));
+    let side = |p: [f32; 2]| (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
+    let top = side(quad[0]).signum();
+    let kept = |x: u32, y: u32| side([x as f32 + 0.5, y as f32 + 0.5]) * top > 0.0;
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..img.height() {
+        for x in 0..img.width() {
+            if kept(x, y) {
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            }
+        }
+    }
+    if x0 > x1 {
+        return (RgbImage::new(1, 1), [0, 0]);
+    }
+    let out = RgbImage::from_fn(x1 - x0 + 1, y1 - y0 + 1, |x, y| {
+        if kept(x + x0, y + y0) {
+            *img.get_pixel(x + x0, y + y0)
+        } else {
+            Rgb([255, 255, 255])
+        }
+    });
+    (out, [x0, y0])
+}
+
 /// A person holding a document, as a KYC selfie shows one: `page` on the right of a desk-
 /// coloured canvas, and on its left `person` (a face photo) scaled to `person_height`
 /// pixels and blended in through a soft ellipse, so that it has no straight edges. The

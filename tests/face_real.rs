@@ -296,7 +296,23 @@ fn portraits_are_found_on_real_pages_held_beside_a_larger_face() {
     let Some((s, hits, total)) = faces_found_on_real_pages("holding") else {
         return;
     };
+    // Until dates had to name a month, garbage beside one covered page read as a valid visa.
+    assert_eq!(s["mrz_still_read"], 0, "the cover leaves no MRZ: {s}");
     assert!(total >= 60 && hits >= 57, "{s}");
+}
+
+/// faceExtraction on the real pages cut straight across just above their MRZ (`eval
+/// --transform cutmrz`), as a scan or photo that stops there: #6 asks 95%. 61 of 62 when
+/// this floor was set (57 while a face over 0.4 of the image's shorter side was taken for a
+/// photo of a person even where the image shows print: a close crop of an Australian page,
+/// cut, holds a 0.53 face).
+#[test]
+fn portraits_are_found_on_real_pages_cut_above_their_mrz() {
+    let Some((s, hits, total)) = faces_found_on_real_pages("cutmrz") else {
+        return;
+    };
+    assert_eq!(s["mrz_still_read"], 0, "the cut leaves no MRZ");
+    assert!(total >= 60 && hits >= 59, "{s}");
 }
 
 /// The real images turned, mirrored, in perspective on clutter and made small, blurred and

@@ -78,10 +78,16 @@ const MIN_VERIFIED: f32 = 0.7;
 /// painted over (`eval --transform covermrz`), the Czech scans whose portrait lies under
 /// holograms score 0.87 here: 56 -> 61 of 62 portraits found.
 const MIN_SCORE_FRAME_PAGE: f32 = 0.8;
-/// The largest, likewise: on an ID card's front cropped to its edges the face box (brows
-/// to chin) is about a quarter of the card's height; a face over 0.4 of the image is a
-/// photo of a person, not of a document.
+/// The largest, likewise, when the image shows no lines of print: on an ID card's front
+/// cropped to its edges the face box (brows to chin) is about a quarter of the card's
+/// height; a face over 0.4 of the image is a photo of a person, not of a document.
 const MAX_ANYWHERE_FACE: f32 = 0.4;
+/// The largest, when the image shows lines of print ([`Scene::text_axis`]): a page cut off
+/// just above its MRZ, or scanned so, fills the frame with the page's top two thirds, and
+/// its portrait's face box is up to half the image's height (../shared/data/real: 0.36 of
+/// the shorter side on a close crop of an Australian page; cut at 68% of the page height,
+/// as `eval --transform cutmrz` does, 0.53). A photo of a person shows no such lines.
+const MAX_ANYWHERE_FACE_ON_PRINT: f32 = 0.6;
 /// The squares [`FaceDetector::verify`] looks at, in face-box sides.
 const VERIFY_SQUARES: [f32; 2] = [1.6, 2.2];
 /// The most a crop is turned to level the eyes, radians (45 degrees: more is the next
@@ -787,6 +793,11 @@ pub fn find_portrait_anywhere(
             .text_axis
             .is_none_or(|t| (u[0] * t.cos() + u[1] * t.sin()).abs() >= 0.5)
     };
+    let max_face = if scene.text_axis.is_some() {
+        MAX_ANYWHERE_FACE_ON_PRINT
+    } else {
+        MAX_ANYWHERE_FACE
+    };
     let mut candidates: Vec<(bool, Frame, RawFace)> = Vec::new();
     for (o, u, v, w, h) in turns.into_iter().filter(|t| level(t.1)) {
         let frame = Frame { o, u, v };
@@ -794,7 +805,7 @@ pub fn find_portrait_anywhere(
             // Too small to be a document's portrait (a face in the guilloche, an emblem,
             // a ghost image), or too large (a photo of a person, not of a document).
             let side = w.min(h);
-            if f.h < MIN_ANYWHERE_FACE * side || f.h > MAX_ANYWHERE_FACE * side {
+            if f.h < MIN_ANYWHERE_FACE * side || f.h > max_face * side {
                 continue;
             }
             candidates.push((inside(&frame, &f), frame, f));

@@ -260,6 +260,31 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
             }
         }
     }
+    // A date's month and day, where printed in digits, name a month and a day: 00 (an
+    // unknown part, printed by some states) to 12 and 31. Garbage read as a visa's lines
+    // passed all three check digits with a birth month of 92.
+    for f in layout
+        .fields
+        .iter()
+        .filter(|f| matches!(f.name, FieldName::BirthDate | FieldName::ExpiryDate))
+    {
+        let date = &grid[f.line][f.start..f.start + f.len];
+        let two = |i: usize| {
+            let (a, b) = (date[i].to_digit(10)?, date[i + 1].to_digit(10)?);
+            Some(a * 10 + b)
+        };
+        for (i, most, what) in [(2, 12, "a month, 00 to 12"), (4, 31, "a day, 00 to 31")] {
+            if two(i).is_some_and(|v| v > most) {
+                out.push(Violation {
+                    line: f.line,
+                    column: f.start + i,
+                    field: f.name,
+                    found: date[i],
+                    allowed: what.to_string(),
+                });
+            }
+        }
+    }
     // A state code is left-aligned and filled on the right (`D<<`), so a letter never
     // follows a filler in one. `<<E` is what a vertically flipped line of symmetric glyphs
     // gives (a mirrored card read upside down), whose check digits can pass by chance.
@@ -336,6 +361,27 @@ mod tests {
         ])
         .expect("TD1");
         assert!(german.violations.is_empty(), "{:?}", german.violations);
+    }
+
+    #[test]
+    fn a_month_past_12_or_a_day_past_31_is_a_violation_and_00_is_not() {
+        // An MRV-B's shape read off a photo, every check digit passing: birth month 92.
+        let lines = [
+            "VONUBMUOOCJGTUUGDVIGDUOOGSBMUBDVBTMG",
+            "OOO9DO9MU9IGO0092151M0609160016M1090",
+        ];
+        let m = parse_text(&lines).expect("two lines of 36 parse as MRV-B");
+        assert!(m.checks.iter().all(|c| c.ok));
+        assert!(!m.valid);
+        let v: Vec<_> = m.violations.iter().map(|v| (v.field, v.column)).collect();
+        assert_eq!(v, vec![(FieldName::BirthDate, 15)]);
+        // Unknown day and month printed as 00.
+        let unknown = parse_text(&[
+            "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+            "L898902C36UTO7400001F1204159ZE184226B<<<<<10",
+        ])
+        .expect("TD3");
+        assert!(unknown.violations.is_empty(), "{:?}", unknown.violations);
     }
 
     #[test]
