@@ -381,6 +381,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_page_cut_above_its_mrz_keeps_its_top_whichever_way_it_lies() {
+        // A 200 x 100 image, a page filling it; cut at half its height.
+        let img = RgbImage::from_fn(200, 100, |_, y| Rgb([y as u8, 0, 0]));
+        let upright = [[0.0, 0.0], [200.0, 0.0], [200.0, 100.0], [0.0, 100.0]];
+        let (cut, at) = cut_page_bottom(&img, &upright, 0.5);
+        assert_eq!((cut.dimensions(), at), ((200, 50), [0, 0]));
+        assert_eq!(cut.get_pixel(0, 49)[0], 49);
+        // The same page upside down: its top is the image's bottom half.
+        let turned = [[200.0, 100.0], [0.0, 100.0], [0.0, 0.0], [200.0, 0.0]];
+        let (cut, at) = cut_page_bottom(&img, &turned, 0.5);
+        assert_eq!((cut.dimensions(), at), ((200, 50), [0, 50]));
+        assert_eq!(cut.get_pixel(0, 0)[0], 50);
+    }
+
+    #[test]
     fn a_point_lands_where_the_transform_moves_its_pixels() {
         // A red spot on grey; after each transform, the red ink's centroid near where the
         // spot is said to land (the perspective's background has coloured boxes too).
