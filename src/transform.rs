@@ -284,13 +284,16 @@ fn homography(from: &[[f32; 2]; 4], to: &[[f32; 2]; 4]) -> [f32; 8] {
     h
 }
 
+/// The point a share `t` of the way from `p` to `q` (past `q` when `t` > 1).
+fn lerp(p: [f32; 2], q: [f32; 2], t: f32) -> [f32; 2] {
+    [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t]
+}
+
 /// Paints white over the part of a page below `from` (0 = its top edge, 1 = its bottom
 /// edge; `quad` is the page's corners: top-left, top-right, bottom-right, bottom-left),
 /// running 5% past the page's sides and bottom: the MRZ of a passport page is gone,
 /// the rest of the page left as it was.
 pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
-    let lerp =
-        |p: [f32; 2], q: [f32; 2], t: f32| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
     let (tl, tr, br, bl) = (quad[0], quad[1], quad[2], quad[3]);
     // The band's corners, pushed out sideways by 5% of the page's width.
     let widen = |l: [f32; 2], r: [f32; 2]| (lerp(r, l, 1.05), lerp(l, r, 1.05));
@@ -310,8 +313,6 @@ pub fn cover_page_bottom(img: &mut RgbImage, quad: &[[f32; 2]; 4], from: f32) {
 /// is the kept part's bounding box; where the cut runs at a slant, the corner beyond it is
 /// painted white. Returns the image and where its top-left corner was in `img`, in pixels.
 pub fn cut_page_bottom(img: &RgbImage, quad: &[[f32; 2]; 4], from: f32) -> (RgbImage, [u32; 2]) {
-    let lerp =
-        |p: [f32; 2], q: [f32; 2], t: f32| [p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t];
     let (a, b) = (lerp(quad[0], quad[3], from), lerp(quad[1], quad[2], from));
     let side = |p: [f32; 2]| (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]);
     let top = side(quad[0]).signum();

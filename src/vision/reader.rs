@@ -439,10 +439,9 @@ const SHORT_BY: f32 = 3.0;
 /// `detect::join_collinear`; lengthening both ends at once read text past the other end
 /// into two documents' lines, shifted.)
 fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
-    if frames.is_empty() || !frames.iter().any(|f| f.greedy_text().contains("<<")) {
+    let Some(read) = mrz_like_mean_len(frames) else {
         return Vec::new();
-    }
-    let read = frames.iter().map(|f| f.greedy_len()).sum::<usize>() as f32 / frames.len() as f32;
+    };
     let n = match block.lines.len() {
         3 => 30.0,
         _ if read <= 36.0 => 36.0,
@@ -468,6 +467,16 @@ fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
         .collect()
 }
 
+/// The mean length of the lines' greedy readings (`frames`, one per line), when one of
+/// them holds a filler run (`<<`: MRZ text, not prose); `None` otherwise. What
+/// [`lengthened`] and [`with_third_line`] judge a block's reading by.
+fn mrz_like_mean_len(frames: &[recognize::Frames]) -> Option<f32> {
+    if !frames.iter().any(|f| f.greedy_text().contains("<<")) {
+        return None;
+    }
+    Some(frames.iter().map(|f| f.greedy_len()).sum::<usize>() as f32 / frames.len() as f32)
+}
+
 /// Mean characters a two-line block must read for [`with_third_line`]: about a TD1 line
 /// (30), short of a TD2's 36.
 const TD1_READ: std::ops::RangeInclusive<f32> = 26.0..=33.0;
@@ -479,11 +488,7 @@ const TD1_READ: std::ops::RangeInclusive<f32> = 26.0..=33.0;
 /// component and the detector chains only the other two. (Synthetic challenge set: a
 /// mirrored OCR-A card whose names line a pen stroke crosses.)
 fn with_third_line(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
-    if block.lines.len() != 2 || !frames.iter().any(|f| f.greedy_text().contains("<<")) {
-        return Vec::new();
-    }
-    let read = frames.iter().map(|f| f.greedy_len()).sum::<usize>() as f32 / frames.len() as f32;
-    if !TD1_READ.contains(&read) {
+    if block.lines.len() != 2 || !mrz_like_mean_len(frames).is_some_and(|r| TD1_READ.contains(&r)) {
         return Vec::new();
     }
     let (a, b) = (&block.lines[0], &block.lines[1]);
