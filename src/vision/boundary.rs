@@ -169,7 +169,7 @@ fn search(small: &GrayImage, block: u32, hint: Option<&Quad>) -> Option<(f32, Bo
                     return;
                 }
                 // Four seen sides beat three and the hint's: the estimate's sides are
-                // only as good as its page size (the French card's is off by a tenth).
+                // only as good as the page size the MRZ implies.
                 (support - distance - HIDDEN_SIDE * hidden as f32, quad)
             }
             // The largest of the well-supported quads: inner frames (a portrait's edge, a

@@ -1036,13 +1036,14 @@ enum Effort {
     PlaceOnly,
 }
 
-/// The page size of `format` (ICAO 9303; the French card is ID-1 sized).
+/// The page size of `format` (ICAO 9303). The French card of 1988-2021 is TD2-sized,
+/// 105 x 74 mm (its successor of 2021 is an ID-1 card with a TD1 MRZ).
 fn page_size(format: mrz::Format) -> geom::PageSize {
     use mrz::Format::*;
     let (w_mm, h_mm, chars) = match format {
         TD1 => (85.6, 54.0, 30.0),
         TD2 => (105.0, 74.0, 36.0),
-        FrenchId => (85.6, 54.0, 36.0),
+        FrenchId => (105.0, 74.0, 36.0),
         TD3 => (125.0, 88.0, 44.0),
         MRVA => (120.0, 80.0, 44.0),
         MRVB => (105.0, 74.0, 36.0),
