@@ -223,7 +223,10 @@ pub fn cmd_eval(
         times.push(report.elapsed_ms);
         stages.push(report.stages);
         if transform.is_none() {
-            boundaries.add(r, &report.document);
+            let corners_missed = boundaries.add(r, &report.document);
+            if let (true, Some(why)) = (per_image, corners_missed) {
+                eprintln!("CORNERS {}: {why}", r.file);
+            }
         }
         if let Some(det) = faces {
             // As faceExtraction runs it, timed from the (transformed) image's bytes.
@@ -419,34 +422,35 @@ struct BoundaryScore {
 }
 
 impl BoundaryScore {
-    fn add(&mut self, truth: &Truth, doc: &vision::DocumentInfo) {
+    /// Scores one image; for a scored document whose corners were not found within 3%,
+    /// says how they were missed.
+    fn add(&mut self, truth: &Truth, doc: &vision::DocumentInfo) -> Option<String> {
         if truth.mrz_lines.is_empty() {
             self.without_mrz += 1;
             self.detected_without_mrz += u32::from(doc.detected);
-            return;
+            return None;
         }
         self.with_mrz += 1;
         self.detected_with_mrz += u32::from(doc.detected);
-        let Some(want) = truth.document_quad_xy else {
-            return;
-        };
+        let want = truth.document_quad_xy?;
         let (w, h) = (truth.image_width, truth.image_height);
         if !want
             .iter()
             .all(|&[x, y]| x >= 0.0 && y >= 0.0 && x <= w && y <= h)
         {
-            return;
+            return None;
         }
         self.scored += 1;
         let Some(got) = doc
             .quad
             .filter(|_| doc.quad_from == Some(vision::QuadFrom::Edges))
         else {
-            return;
+            return Some("no edges found".into());
         };
         self.from_edges += 1;
         let (_, off) = vision::boundary::matched(&got, &want);
         self.within_3_percent += u32::from(off <= 0.03);
+        (off > 0.03).then(|| format!("a corner {:.1}% of the diagonal off", 100.0 * off))
     }
 
     fn summary(&self) -> Value {

@@ -31,7 +31,8 @@ enum Command {
     Eval {
         #[arg(long)]
         ground_truth: PathBuf,
-        /// Also print one line per image on stderr.
+        /// Also print one line per image on stderr, and one per document whose corners
+        /// were missed (where the truth gives them).
         #[arg(long)]
         per_image: bool,
         /// Skip the portrait search (times the MRZ read alone).

@@ -1059,6 +1059,24 @@ mod tests {
     const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
 
     #[test]
+    fn every_format_has_a_landscape_page_wider_than_its_mrz_and_its_own_line_length() {
+        // The French card was once given an ID-1 page (85.6 mm) for 36 characters of
+        // 2.54 mm: a page narrower than its own MRZ, placed a tenth off.
+        for layout in mrz::formats::LAYOUTS {
+            let page = page_size(layout.format);
+            assert_eq!(page.chars, layout.line_len as f32, "{:?}", layout.format);
+            let mrz_mm = page.chars * 2.54;
+            assert!(
+                page.w_mm > mrz_mm && page.w_mm < mrz_mm + 20.0,
+                "{:?}: a {} mm page for an MRZ of {mrz_mm} mm",
+                layout.format,
+                page.w_mm
+            );
+            assert!(page.h_mm < page.w_mm, "{:?}", layout.format);
+        }
+    }
+
+    #[test]
     fn lines_nearly_all_fillers_are_no_mrz_but_a_sparse_td1_is() {
         // Read off a Czech page's holograms once its MRZ was painted over.
         let stripes = mrz::parse_text(&[
