@@ -327,9 +327,12 @@ pub struct PageSize {
     pub chars: f32,
 }
 
+/// The MRZ's character pitch, millimetres (ICAO 9303 Part 3: 10 characters to 25.4 mm).
+pub const MRZ_PITCH_MM: f32 = 2.54;
+
 /// Page corners (top-left, top-right, bottom-right, bottom-left as the document reads)
 /// from ICAO 9303 dimensions: the MRZ is centred across the page with its last line's
-/// centre about 5 mm above the bottom edge, at a pitch of 2.54 mm a character.
+/// centre about 5 mm above the bottom edge, at [`MRZ_PITCH_MM`] a character.
 pub fn page_quad(mrz: &MrzPlacement, page: PageSize) -> [[f32; 2]; 4] {
     let (rx, ry) = mrz.reading;
     // Down the page: from the first line towards the last, or the reading direction
@@ -347,7 +350,7 @@ pub fn page_quad(mrz: &MrzPlacement, page: PageSize) -> [[f32; 2]; 4] {
     } else {
         (-ry, rx)
     };
-    let px_per_mm = mrz.last_length / ((page.chars - 0.4) * 2.54);
+    let px_per_mm = mrz.last_length / ((page.chars - 0.4) * MRZ_PITCH_MM);
     let [mx, my] = mrz.last_centre;
     let bottom = 5.0 * px_per_mm;
     let top = bottom - page.h_mm * px_per_mm;

@@ -1040,15 +1040,17 @@ enum Effort {
 /// 105 x 74 mm (its successor of 2021 is an ID-1 card with a TD1 MRZ).
 fn page_size(format: mrz::Format) -> geom::PageSize {
     use mrz::Format::*;
-    let (w_mm, h_mm, chars) = match format {
-        TD1 => (85.6, 54.0, 30.0),
-        TD2 => (105.0, 74.0, 36.0),
-        FrenchId => (105.0, 74.0, 36.0),
-        TD3 => (125.0, 88.0, 44.0),
-        MRVA => (120.0, 80.0, 44.0),
-        MRVB => (105.0, 74.0, 36.0),
+    let (w_mm, h_mm) = match format {
+        TD1 => (85.6, 54.0),
+        TD2 | MRVB | FrenchId => (105.0, 74.0),
+        TD3 => (125.0, 88.0),
+        MRVA => (120.0, 80.0),
     };
-    geom::PageSize { w_mm, h_mm, chars }
+    geom::PageSize {
+        w_mm,
+        h_mm,
+        chars: format.layout().line_len as f32,
+    }
 }
 
 #[cfg(test)]
@@ -1061,11 +1063,11 @@ mod tests {
     #[test]
     fn every_format_has_a_landscape_page_wider_than_its_mrz_and_its_own_line_length() {
         // The French card was once given an ID-1 page (85.6 mm) for 36 characters of
-        // 2.54 mm: a page narrower than its own MRZ, placed a tenth off.
+        // 2.54 mm each: a page narrower than its own MRZ, placed a tenth off.
         for layout in mrz::formats::LAYOUTS {
             let page = page_size(layout.format);
             assert_eq!(page.chars, layout.line_len as f32, "{:?}", layout.format);
-            let mrz_mm = page.chars * 2.54;
+            let mrz_mm = page.chars * geom::MRZ_PITCH_MM;
             assert!(
                 page.w_mm > mrz_mm && page.w_mm < mrz_mm + 20.0,
                 "{:?}: a {} mm page for an MRZ of {mrz_mm} mm",
