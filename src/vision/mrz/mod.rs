@@ -273,6 +273,22 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
             let (a, b) = (date[i].to_digit(10)?, date[i + 1].to_digit(10)?);
             Some(a * 10 + b)
         };
+        // An unknown part is two fillers (ICAO 9303 Part 3, 4.8); one beside a digit is
+        // a misread zero (both count 0 in the check digit).
+        for part in (0..date.len()).step_by(2) {
+            if let ['<', d] | [d, '<'] = [date[part], date[part + 1]] {
+                if d.is_ascii_digit() {
+                    let i = if date[part] == '<' { part } else { part + 1 };
+                    out.push(Violation {
+                        line: f.line,
+                        column: f.start + i,
+                        field: f.name,
+                        found: '<',
+                        allowed: "a digit (a date's part is two digits or two fillers)".to_string(),
+                    });
+                }
+            }
+        }
         for (i, most, what) in [(2, 12, "a month, 00 to 12"), (4, 31, "a day, 00 to 31")] {
             if two(i).is_some_and(|v| v > most) {
                 out.push(Violation {
@@ -732,6 +748,33 @@ mod tests {
         // nothing supports the change, and codes outside the list are printed too.
         let m = parse_read(&read(&[UTO_TD3[0], utd])).unwrap();
         assert_eq!(m.lines[1], utd);
+    }
+
+    #[test]
+    fn a_filler_beside_a_digit_in_a_date_is_a_zero_read_wrong() {
+        // 850101 read 85<101: the check digit passes either way (both count 0).
+        let filler = "ZE000509<9CAN85<1019F2301147<<<<<<<<<<<<<<08";
+        let name = "P<CANMARTIN<<SARAH<<<<<<<<<<<<<<<<<<<<<<<<<<";
+        let m = parse_read(&read(&[name, filler])).unwrap();
+        assert_eq!(m.fields.birth_date, "850101");
+        assert!(m.valid);
+        assert_eq!(m.repairs.len(), 1);
+        assert_eq!(
+            (m.repairs[0].column, m.repairs[0].reason),
+            (15, RepairReason::DatePart)
+        );
+        // Text taken as given keeps it, and says why it is not valid.
+        let m = parse_text(&[name, filler]).unwrap();
+        assert!(!m.valid);
+        let v: Vec<_> = m.violations.iter().map(|v| (v.field, v.column)).collect();
+        assert_eq!(v, [(FieldName::BirthDate, 15)]);
+        // A part left unknown is two fillers, as printed.
+        let unknown = "ZE000509<9CAN85<<<<2F2301147<<<<<<<<<<<<<<00";
+        let m = parse_text(&[name, unknown]).unwrap();
+        assert!(m.violations.is_empty(), "{:?}", m.violations);
+        let m = parse_read(&read(&[name, unknown])).unwrap();
+        assert!(m.repairs.is_empty());
+        assert_eq!(m.lines[1], unknown);
     }
 
     #[test]

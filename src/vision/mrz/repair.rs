@@ -179,7 +179,31 @@ pub(crate) fn repair(layout: &Layout, slots: &[Vec<Slot>]) -> Repaired {
     country_codes(layout, slots, &mut r);
     by_check_digits(layout, slots, &mut r);
     zero_runs(layout, slots, &mut r);
+    date_parts(layout, slots, &mut r);
     r
+}
+
+/// A date's year, month or day (two characters each) holding one digit and one filler has
+/// a zero read as the filler: an unknown part is printed as two fillers (ICAO 9303 Part 3,
+/// 4.8), never one, and the check digits cannot tell, as both count 0. Small blurred zeros
+/// read as fillers: `850101` as `85<101` (../shared/data/real at 0.6x, blur 0.6 px, JPEG 40,
+/// `eval --transform lowq`), which passed as a valid birth date.
+fn date_parts(layout: &Layout, slots: &[Vec<Slot>], r: &mut Repaired) {
+    for f in layout
+        .fields
+        .iter()
+        .filter(|f| matches!(f.name, FieldName::BirthDate | FieldName::ExpiryDate))
+    {
+        for part in (f.start..f.start + f.len).step_by(2) {
+            let pair = [r.grid[f.line][part], r.grid[f.line][part + 1]];
+            let filler = match pair {
+                ['<', d] if d.is_ascii_digit() => part,
+                [d, '<'] if d.is_ascii_digit() => part + 1,
+                _ => continue,
+            };
+            set(r, (f.line, filler), '0', RepairReason::DatePart, slots);
+        }
+    }
 }
 
 /// The shortest run of zeros and Os in a document number that [`zero_runs`] reads as zeros.

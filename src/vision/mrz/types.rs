@@ -176,6 +176,8 @@ pub enum RepairReason {
     CountryCode,
     /// A letter O among zeros of a document number, read as the zero it stands among.
     ZeroRun,
+    /// A filler beside a digit in a date's year, month or day, read as the zero it stands for.
+    DatePart,
 }
 
 /// Why lines could not be parsed at all.
