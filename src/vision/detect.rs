@@ -191,17 +191,43 @@ impl Window {
 
 /// As [`find_mrz_candidates_at`], thresholding ink over the given window.
 pub fn find_mrz_candidates_with(gray: &GrayImage, target: u32, window: Window) -> Vec<Candidate> {
+    look(gray, target, window).candidates
+}
+
+/// What one threshold of an image shows: its MRZ candidates (as
+/// [`find_mrz_candidates_with`]) and its text direction (as [`text_axis`]), for a caller
+/// that needs both (the portrait search places the page and, failing that, turns the
+/// image by the text) without thresholding twice.
+#[derive(Clone, Debug, Default)]
+pub struct Look {
+    /// Best first; line geometry in the image's own pixels.
+    pub candidates: Vec<Candidate>,
+    /// Radians in [0, pi), see [`text_axis`].
+    pub text_axis: Option<f32>,
+}
+
+/// [`Look`] with the image's long side scaled to `target` pixels, thresholded over `window`.
+pub fn look(gray: &GrayImage, target: u32, window: Window) -> Look {
     let Some(work) = Work::new(gray, target, window) else {
-        return Vec::new();
+        return Look::default();
     };
+    let angles = dominant_angles(&work.comps);
     let mut out = Vec::new();
-    for theta in dominant_angles(&work.comps) {
+    for &theta in &angles {
         let blobs = to_blobs(&work.comps, theta);
         let lines = chain_lines(&blobs, theta);
 
         out.extend(group_blocks(lines));
     }
-    work.finish(out)
+    // A few words' worth of glyphs at least (the vote is between neighbouring glyphs).
+    let text_axis = match angles[..] {
+        [one] if work.comps.len() >= MIN_AXIS_GLYPHS => Some(one),
+        _ => None,
+    };
+    Look {
+        candidates: work.finish(out),
+        text_axis,
+    }
 }
 
 /// The image at the working scale: its ink mask and the components that may be glyphs.
@@ -496,17 +522,10 @@ impl Turned {
 /// document's reading direction, so a portrait on it is upright or upside down across
 /// this direction. None when a second direction is strong (see [`dominant_angles`]) or
 /// there is too little text to tell. Costs one threshold of the image at the usual
-/// working side (about 3 ms at 1,000 px).
+/// working side (about 3 ms at 1,000 px) and the chaining of its glyphs ([`look`]
+/// gives both).
 pub fn text_axis(gray: &GrayImage) -> Option<f32> {
-    let work = Work::new(gray, work_sides(gray.dimensions())[0], Window::Usual)?;
-    // A few words' worth of glyphs at least (the vote is between neighbouring glyphs).
-    if work.comps.len() < MIN_AXIS_GLYPHS {
-        return None;
-    }
-    match dominant_angles(&work.comps)[..] {
-        [one] => Some(one),
-        _ => None,
-    }
+    look(gray, work_sides(gray.dimensions())[0], Window::Usual).text_axis
 }
 
 /// Components [`text_axis`] needs before it tells a direction.

@@ -19,7 +19,7 @@
 //!
 //! All boxes returned are in pixels of the image as displayed (after EXIF orientation).
 
-use image::{DynamicImage, GrayImage, RgbImage};
+use image::{DynamicImage, RgbImage};
 use rten::Model;
 use rten_tensor::prelude::*;
 use rten_tensor::NdTensor;
@@ -567,7 +567,12 @@ pub fn find_portrait(
     decoded: &Decoded,
     doc: &DocumentInfo,
 ) -> Result<Option<Portrait>, ModelError> {
-    find_portrait_rgb(detector, &as_rgb(&decoded.color), &decoded.gray, doc)
+    find_portrait_rgb(
+        detector,
+        &as_rgb(&decoded.color),
+        || detect::text_axis(&decoded.gray),
+        doc,
+    )
 }
 
 /// The image as RGB, borrowed when it already is (decoded JPEGs are).
@@ -578,12 +583,13 @@ pub fn as_rgb(image: &DynamicImage) -> std::borrow::Cow<'_, RgbImage> {
     }
 }
 
-/// [`find_portrait`] on an RGB image and its luma (which tells the text's direction to
-/// the whole-image search).
+/// [`find_portrait`] on an RGB image, with the direction of its text lines
+/// ([`detect::text_axis`] of its luma; asked for only when the whole-image search, which
+/// turns the image by it, runs).
 pub fn find_portrait_rgb(
     detector: &FaceDetector,
     rgb: &RgbImage,
-    gray: &GrayImage,
+    text_axis: impl FnOnce() -> Option<f32>,
     doc: &DocumentInfo,
 ) -> Result<Option<Portrait>, ModelError> {
     if let Some(p) = search(detector, rgb, doc, Looks::All)? {
@@ -591,7 +597,7 @@ pub fn find_portrait_rgb(
     }
     let scene = Scene {
         document: found_without_mrz(doc),
-        text_axis: detect::text_axis(gray),
+        text_axis: text_axis(),
     };
     find_portrait_anywhere(detector, rgb, &scene)
 }

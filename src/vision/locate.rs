@@ -1,12 +1,14 @@
 //! The quick look: where the page lies without reading its MRZ ([`Reader::locate`]),
 //! and the portrait search built on it ([`Reader::find_portrait`]).
 
+use super::detect::Candidate as Block;
 use super::detect::{self, LineGeom};
 use super::face;
 use super::image_io;
 use super::mrz;
 use super::reader::{
-    candidate_blocks, clearly_beats, direct_variants, document_info, refine_block, Probe, Reader,
+    candidate_blocks, clearly_beats, direct_variants, document_info, first_look, refine_block,
+    Probe, Reader,
 };
 use super::types::{DocumentInfo, ReadOptions, Reading, VisionError};
 
@@ -35,10 +37,17 @@ impl Reader {
         opts: &ReadOptions,
     ) -> Result<Option<DocumentInfo>, VisionError> {
         let work_side = detect::work_sides(gray.dimensions())[0];
-        for block in candidate_blocks(gray, opts, work_side)
-            .iter()
-            .take(LOCATE_BLOCKS)
-        {
+        self.locate_in(gray, opts, &candidate_blocks(gray, opts, work_side))
+    }
+
+    /// [`Reader::locate`] among the first look's candidate blocks, already found.
+    fn locate_in(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+        blocks: &[Block],
+    ) -> Result<Option<DocumentInfo>, VisionError> {
+        for block in blocks.iter().take(LOCATE_BLOCKS) {
             let block = refine_block(gray, block);
             // The longest line first; every line when that does not settle it (the
             // middle of a line can be all fillers, which read the same either way
@@ -89,8 +98,11 @@ impl Reader {
         opts: &ReadOptions,
     ) -> Result<PortraitSearch, VisionError> {
         let rgb = &*face::as_rgb(&decoded.color);
+        // One threshold of the image serves the quick look, the page read and the turns
+        // of the whole-image search.
+        let (blocks, text_axis) = first_look(&decoded.gray, opts);
         let search = 'search: {
-            if let Some(document) = self.locate(&decoded.gray, opts)? {
+            if let Some(document) = self.locate_in(&decoded.gray, opts, &blocks)? {
                 if let Some(portrait) = face::find_portrait_in_zone(detector, rgb, &document)? {
                     break 'search PortraitSearch {
                         document,
@@ -103,9 +115,8 @@ impl Reader {
             // left to the whole-image search, which costs less (eval --transform covermrz:
             // the page read 112 -> 40 ms with the usual looks, less with the first alone;
             // the same faces found).
-            let reading = self.place_page(decoded, opts)?;
-            let portrait =
-                face::find_portrait_rgb(detector, rgb, &decoded.gray, &reading.document)?;
+            let reading = self.place_page_in(decoded, opts, &blocks)?;
+            let portrait = face::find_portrait_rgb(detector, rgb, || text_axis, &reading.document)?;
             PortraitSearch {
                 document: reading.document,
                 portrait,

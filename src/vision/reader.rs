@@ -133,9 +133,20 @@ impl Reader {
         decoded: &image_io::Decoded,
         opts: &ReadOptions,
     ) -> Result<Reading, VisionError> {
+        self.place_page_in(decoded, opts, &first_look(&decoded.gray, opts).0)
+    }
+
+    /// [`Reader::place_page`] with the first look's candidate blocks already found
+    /// ([`first_look`]).
+    pub(super) fn place_page_in(
+        &self,
+        decoded: &image_io::Decoded,
+        opts: &ReadOptions,
+        blocks: &[Block],
+    ) -> Result<Reading, VisionError> {
         let gray = &decoded.gray;
-        let looks = detect::looks(gray.dimensions());
-        let mut reading = self.read_looks_with(gray, opts, &looks[..1], Effort::PlaceOnly)?;
+        let found = std::iter::once((blocks.to_vec(), 0.0));
+        let mut reading = self.read_found(gray, opts, found, Effort::PlaceOnly)?;
         add_boundary(&mut reading.document, gray, opts, || {
             Some(Cow::Borrowed(&decoded.color))
         });
@@ -209,15 +220,31 @@ impl Reader {
         looks: &[(u32, detect::Method)],
         effort: Effort,
     ) -> Result<Reading, VisionError> {
+        let found = looks.iter().map(|&(work_side, method)| {
+            let t = std::time::Instant::now();
+            let blocks = candidate_blocks_with(gray, opts, work_side, method);
+            (blocks, t.elapsed().as_secs_f64() * 1e3)
+        });
+        self.read_found(gray, opts, found, effort)
+    }
+
+    /// Reads the candidate blocks of each look in `found` (blocks, and the milliseconds
+    /// finding them took), found only as the reading needs them, until one gives a settled
+    /// MRZ; the best reading found.
+    fn read_found(
+        &self,
+        gray: &image::GrayImage,
+        opts: &ReadOptions,
+        found: impl Iterator<Item = (Vec<Block>, f64)>,
+        effort: Effort,
+    ) -> Result<Reading, VisionError> {
         let t0 = std::time::Instant::now();
         let before = MODEL_TALLY.get();
         let mut detect_ms = 0.0;
         let mut best: Option<(f32, Reading)> = None;
         let mut saw_text = false;
-        'scales: for &(work_side, method) in looks {
-            let t = std::time::Instant::now();
-            let blocks = candidate_blocks_with(gray, opts, work_side, method);
-            detect_ms += t.elapsed().as_secs_f64() * 1e3;
+        'scales: for (blocks, ms) in found {
+            detect_ms += ms;
             for block in blocks.iter().take(MAX_BLOCKS) {
                 let (variant, lines, mrz) = match self.read_block(gray, block, opts, effort)? {
                     BlockRead::Nothing => continue,
@@ -915,6 +942,23 @@ pub(super) fn candidate_blocks(
     )
 }
 
+/// The first look's candidate blocks (as [`candidate_blocks`] at the usual working side)
+/// and the image's text direction ([`detect::text_axis`]), from one threshold of it.
+pub(super) fn first_look(gray: &image::GrayImage, opts: &ReadOptions) -> (Vec<Block>, Option<f32>) {
+    let side = detect::work_sides(gray.dimensions())[0];
+    let look = detect::look(gray, side, detect::Window::Usual);
+    (only_as_asked(look.candidates, opts), look.text_axis)
+}
+
+/// `blocks` less those `opts` rules out: only nearly horizontal ones unless
+/// `opts.find_document` ("as it lies": text within 15 degrees of horizontal).
+fn only_as_asked(mut blocks: Vec<Block>, opts: &ReadOptions) -> Vec<Block> {
+    if !opts.find_document {
+        blocks.retain(|b| b.lines[0].dx.abs() > 0.966);
+    }
+    blocks
+}
+
 /// As [`candidate_blocks`], with lines found by `method`.
 pub(super) fn candidate_blocks_with(
     gray: &image::GrayImage,
@@ -922,12 +966,7 @@ pub(super) fn candidate_blocks_with(
     work_side: u32,
     method: detect::Method,
 ) -> Vec<Block> {
-    let mut blocks = detect::find_candidates(gray, work_side, method);
-    if !opts.find_document {
-        // "As it lies": text within 15 degrees of horizontal.
-        blocks.retain(|b| b.lines[0].dx.abs() > 0.966);
-    }
-    blocks
+    only_as_asked(detect::find_candidates(gray, work_side, method), opts)
 }
 
 /// Tilt, mirror flag and estimated page corners from the MRZ lines as read (first line
