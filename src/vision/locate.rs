@@ -1,14 +1,12 @@
 //! The quick look: where the page lies without reading its MRZ ([`Reader::locate`]),
 //! and the portrait search built on it ([`Reader::find_portrait`]).
 
-use super::detect::Candidate as Block;
-use super::detect::{self, LineGeom};
+use super::detect::{Candidate as Block, LineGeom};
 use super::face;
 use super::image_io;
 use super::mrz;
 use super::reader::{
-    candidate_blocks, clearly_beats, direct_variants, document_info, first_look, refine_block,
-    Probe, Reader,
+    clearly_beats, direct_variants, document_info, first_look, refine_block, Probe, Reader,
 };
 use super::types::{DocumentInfo, ReadOptions, Reading, VisionError};
 
@@ -36,8 +34,7 @@ impl Reader {
         gray: &image::GrayImage,
         opts: &ReadOptions,
     ) -> Result<Option<DocumentInfo>, VisionError> {
-        let work_side = detect::work_sides(gray.dimensions())[0];
-        self.locate_in(gray, opts, &candidate_blocks(gray, opts, work_side))
+        self.locate_in(gray, opts, &first_look(gray, opts).0)
     }
 
     /// [`Reader::locate`] among the first look's candidate blocks, already found.
@@ -115,7 +112,7 @@ impl Reader {
             // left to the whole-image search, which costs less (eval --transform covermrz:
             // the page read 112 -> 40 ms with the usual looks, less with the first alone;
             // the same faces found).
-            let reading = self.place_page_in(decoded, opts, &blocks)?;
+            let reading = self.place_page(decoded, opts, &blocks)?;
             let portrait = face::find_portrait_rgb(detector, rgb, || text_axis, &reading.document)?;
             PortraitSearch {
                 document: reading.document,

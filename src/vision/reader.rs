@@ -127,18 +127,9 @@ impl Reader {
     /// edges. A page whose MRZ only the other looks find is left to the whole-image
     /// search, which costs less than they do when they fail (`eval --transform covermrz`,
     /// whole-image median 115 -> 91 ms with one look instead of three, the same faces
-    /// found; ../shared/data/real 62/63 either way).
-    pub fn place_page(
-        &self,
-        decoded: &image_io::Decoded,
-        opts: &ReadOptions,
-    ) -> Result<Reading, VisionError> {
-        self.place_page_in(decoded, opts, &first_look(&decoded.gray, opts).0)
-    }
-
-    /// [`Reader::place_page`] with the first look's candidate blocks already found
-    /// ([`first_look`]).
-    pub(super) fn place_page_in(
+    /// found; ../shared/data/real 62/63 either way). `blocks` are that look's candidate
+    /// blocks ([`first_look`]), found already for the quick look.
+    pub(super) fn place_page(
         &self,
         decoded: &image_io::Decoded,
         opts: &ReadOptions,
@@ -927,23 +918,9 @@ pub(super) fn direct_variants(opts: &ReadOptions) -> [Variant; 2] {
     }
 }
 
-/// MRZ candidate blocks found with the image's long side scaled to `work_side` pixels,
-/// most MRZ-like first; only nearly horizontal ones unless `opts.find_document`.
-pub(super) fn candidate_blocks(
-    gray: &image::GrayImage,
-    opts: &ReadOptions,
-    work_side: u32,
-) -> Vec<Block> {
-    candidate_blocks_with(
-        gray,
-        opts,
-        work_side,
-        detect::Method::Components(detect::Window::Usual),
-    )
-}
-
-/// The first look's candidate blocks (as [`candidate_blocks`] at the usual working side)
-/// and the image's text direction ([`detect::text_axis`]), from one threshold of it.
+/// The first look's MRZ candidate blocks (glyph components at the usual working side, most
+/// MRZ-like first; only nearly horizontal ones unless `opts.find_document`) and the
+/// image's text direction ([`detect::text_axis`]), from one threshold of it.
 pub(super) fn first_look(gray: &image::GrayImage, opts: &ReadOptions) -> (Vec<Block>, Option<f32>) {
     let side = detect::work_sides(gray.dimensions())[0];
     let look = detect::look(gray, side, detect::Window::Usual);
@@ -959,7 +936,8 @@ fn only_as_asked(mut blocks: Vec<Block>, opts: &ReadOptions) -> Vec<Block> {
     blocks
 }
 
-/// As [`candidate_blocks`], with lines found by `method`.
+/// MRZ candidate blocks found by `method` with the image's long side scaled to
+/// `work_side` pixels, as [`first_look`]'s.
 pub(super) fn candidate_blocks_with(
     gray: &image::GrayImage,
     opts: &ReadOptions,

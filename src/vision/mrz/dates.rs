@@ -15,6 +15,20 @@
 
 use std::fmt;
 
+/// Offsets in `date` (`YYMMDD` as printed) of fillers that stand beside a digit in their
+/// year, month or day. ICAO 9303 (Part 3, 4.8) prints an unknown part as two fillers, never
+/// one, so such a filler is a misread zero, which the check digit cannot tell from it (both
+/// count 0).
+pub(crate) fn lone_fillers(date: &[char]) -> impl Iterator<Item = usize> + '_ {
+    (0..date.len().saturating_sub(1))
+        .step_by(2)
+        .filter_map(|part| match date[part..part + 2] {
+            ['<', d] if d.is_ascii_digit() => Some(part),
+            [d, '<'] if d.is_ascii_digit() => Some(part + 1),
+            _ => None,
+        })
+}
+
 /// A day of the proleptic Gregorian calendar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CalendarDate {

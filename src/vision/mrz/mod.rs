@@ -273,21 +273,14 @@ fn violations(layout: &Layout, grid: &[Vec<char>]) -> Vec<Violation> {
             let (a, b) = (date[i].to_digit(10)?, date[i + 1].to_digit(10)?);
             Some(a * 10 + b)
         };
-        // An unknown part is two fillers (ICAO 9303 Part 3, 4.8); one beside a digit is
-        // a misread zero (both count 0 in the check digit).
-        for part in (0..date.len()).step_by(2) {
-            if let ['<', d] | [d, '<'] = [date[part], date[part + 1]] {
-                if d.is_ascii_digit() {
-                    let i = if date[part] == '<' { part } else { part + 1 };
-                    out.push(Violation {
-                        line: f.line,
-                        column: f.start + i,
-                        field: f.name,
-                        found: '<',
-                        allowed: "a digit (a date's part is two digits or two fillers)".to_string(),
-                    });
-                }
-            }
+        for i in dates::lone_fillers(date) {
+            out.push(Violation {
+                line: f.line,
+                column: f.start + i,
+                field: f.name,
+                found: '<',
+                allowed: "a digit (a date's part is two digits or two fillers)".to_string(),
+            });
         }
         for (i, most, what) in [(2, 12, "a month, 00 to 12"), (4, 31, "a day, 00 to 31")] {
             if two(i).is_some_and(|v| v > most) {

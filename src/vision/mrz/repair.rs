@@ -2,6 +2,7 @@
 //! field may hold, then, where a check digit fails, by a small search for the most probable
 //! combination of alternatives that makes it pass.
 
+use super::dates;
 use super::formats::{CharClass, FieldName, Layout};
 use super::types::{Candidate, ReadLine, RepairReason};
 use super::validate::{check_spans, CheckSpan, Pos};
@@ -183,25 +184,20 @@ pub(crate) fn repair(layout: &Layout, slots: &[Vec<Slot>]) -> Repaired {
     r
 }
 
-/// A date's year, month or day (two characters each) holding one digit and one filler has
-/// a zero read as the filler: an unknown part is printed as two fillers (ICAO 9303 Part 3,
-/// 4.8), never one, and the check digits cannot tell, as both count 0. Small blurred zeros
-/// read as fillers: `850101` as `85<101` (../shared/data/real at 0.6x, blur 0.6 px, JPEG 40,
-/// `eval --transform lowq`), which passed as a valid birth date.
+/// A filler beside a digit in a date's year, month or day is a zero read wrong
+/// ([`dates::lone_fillers`]). Small blurred zeros read as fillers: `850101` as `85<101`
+/// (../shared/data/real at 0.6x, blur 0.6 px, JPEG 40, `eval --transform lowq`), which
+/// passed as a valid birth date.
 fn date_parts(layout: &Layout, slots: &[Vec<Slot>], r: &mut Repaired) {
     for f in layout
         .fields
         .iter()
         .filter(|f| matches!(f.name, FieldName::BirthDate | FieldName::ExpiryDate))
     {
-        for part in (f.start..f.start + f.len).step_by(2) {
-            let pair = [r.grid[f.line][part], r.grid[f.line][part + 1]];
-            let filler = match pair {
-                ['<', d] if d.is_ascii_digit() => part,
-                [d, '<'] if d.is_ascii_digit() => part + 1,
-                _ => continue,
-            };
-            set(r, (f.line, filler), '0', RepairReason::DatePart, slots);
+        let date = &r.grid[f.line][f.start..f.start + f.len];
+        let fillers: Vec<usize> = dates::lone_fillers(date).collect();
+        for i in fillers {
+            set(r, (f.line, f.start + i), '0', RepairReason::DatePart, slots);
         }
     }
 }
