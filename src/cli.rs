@@ -173,6 +173,8 @@ pub fn cmd_eval(
     let (mut with_mrz, mut exact, mut negatives, mut neg_false) = (0, 0, 0, 0);
     let (mut char_errors, mut char_total) = (0usize, 0usize);
     let (mut valid_right, mut valid_total) = (0, 0);
+    // Reads that say `valid: true` but are not the printed text: what `valid` must not vouch for.
+    let mut valid_not_exact = 0;
     let mut by_type: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
     let mut by_doc: std::collections::BTreeMap<String, bool> = Default::default();
     let mut by_folder: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
@@ -329,6 +331,9 @@ pub fn cmd_eval(
             if m["valid"].as_bool() == Some(expect_valid) {
                 valid_right += 1;
             }
+            if m["valid"].as_bool() == Some(true) && !ok {
+                valid_not_exact += 1;
+            }
         }
         if !ok {
             misses.push(format!("{}: got {:?} want {:?}", r.file, got, r.mrz_lines));
@@ -369,6 +374,7 @@ pub fn cmd_eval(
         }).collect::<serde_json::Map<_, Value>>(),
         "char_error_rate": if char_total > 0 { char_errors as f64 / char_total as f64 } else { 0.0 },
         "validity_flag_right": format!("{valid_right}/{valid_total}"),
+        "valid_but_not_exact": valid_not_exact,
         "faces_found": if faces.is_some() { json!(format!("{face_hits}/{face_total}")) } else { Value::Null },
         "faces_on_images_without_portrait": if faces.is_some() { json!(face_false) } else { Value::Null },
         // Portraits found on the page `locate` placed, without reading the MRZ in full.

@@ -726,7 +726,14 @@ fn check_garbled(id: &str, garbled: &[String], clean: &[String], recomputed: &Va
     for (mode, read) in [("0.6 each", uniform), ("with alternatives", alternatives)] {
         let m = parse_read(&read).unwrap_or_else(|e| panic!("{id} ({mode}): {e}"));
         assert_eq!(m.lines, clean, "{id} ({mode})");
-        assert!(m.valid, "{id} ({mode})");
+        if mode == "0.6 each" {
+            // A read the recogniser doubted everywhere: every check passes and no rule is
+            // broken, but a long span at 0.6 a character is too doubtful to vouch for.
+            assert!(m.checks.iter().all(|c| c.ok), "{id} ({mode})");
+            assert!(m.violations.is_empty(), "{id} ({mode})");
+        } else {
+            assert!(m.valid, "{id} ({mode}): {:?}", m.checks);
+        }
         let repaired: BTreeSet<(usize, usize)> =
             m.repairs.iter().map(|r| (r.line, r.column)).collect();
         assert_eq!(

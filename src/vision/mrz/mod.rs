@@ -70,12 +70,12 @@ pub use repair::confusions;
 
 pub use types::{
     Candidate, CheckField, CheckResult, Fields, Mrz, MrzError, ReadLine, Repair, RepairReason,
-    Violation,
+    Violation, MIN_CHECK_CONFIDENCE,
 };
 
 use formats::Layout;
 use repair::Slot;
-use validate::check_spans;
+use validate::{check_spans, Pos};
 
 /// Parses text as printed (no repairs). Surrounding whitespace of each line is ignored. Errors
 /// only when no format accepts the line shape.
@@ -152,13 +152,16 @@ fn document_head(lines: &[ReadLine], repair: bool) -> String {
         .collect()
 }
 
-/// Per line and column of `mrz`, whether a check digit that passes covers the character
-/// (the field's characters and the digit itself, the composite's included).
+/// Per line and column of `mrz`, whether a check digit that passes and vouches (is not
+/// [`CheckResult::doubtful`]) covers the character (the field's characters and the digit
+/// itself, the composite's included).
 pub fn confirmed(mrz: &Mrz) -> Vec<Vec<bool>> {
     let grid: Vec<Vec<char>> = mrz.lines.iter().map(|l| l.chars().collect()).collect();
     let mut out: Vec<Vec<bool>> = grid.iter().map(|l| vec![false; l.len()]).collect();
-    for span in check_spans(mrz.format.layout(), &grid) {
-        if span.passes(&grid) {
+    let spans = check_spans(mrz.format.layout(), &grid);
+    // `mrz.checks` holds one verdict per span, in the same order.
+    for (span, check) in spans.iter().zip(&mrz.checks) {
+        if span.passes(&grid) && !check.doubtful {
             for (l, c) in span.positions() {
                 out[l][c] = true;
             }
@@ -184,9 +187,30 @@ fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
         (grid, reasons)
     };
 
-    let checks: Vec<CheckResult> = check_spans(layout, &grid)
+    let spans = check_spans(layout, &grid);
+    // The composite vouches only for what no field check covers (the optional data, a French
+    // card's first line): the rest stands or falls with its own field's check.
+    let by_fields: Vec<Pos> = spans
         .iter()
-        .map(|s| s.evaluate(&grid))
+        .filter(|s| s.field != CheckField::Composite)
+        .flat_map(|s| s.positions())
+        .collect();
+    let checks: Vec<CheckResult> = spans
+        .iter()
+        .map(|s| {
+            let check = s.evaluate(&grid);
+            let confidence: f32 = s
+                .positions()
+                .into_iter()
+                .filter(|p| s.field != CheckField::Composite || !by_fields.contains(p))
+                .map(|(l, c)| check_support(&slots[l][c], grid[l][c], reasons[l][c]))
+                .product();
+            CheckResult {
+                confidence,
+                doubtful: check.ok && confidence < MIN_CHECK_CONFIDENCE,
+                ..check
+            }
+        })
         .collect();
     let violations = violations(layout, &grid);
 
@@ -216,7 +240,7 @@ fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
     Mrz {
         format: layout.format,
         lines: grid.iter().map(|l| l.iter().collect()).collect(),
-        valid: checks.iter().all(|c| c.ok) && violations.is_empty(),
+        valid: checks.iter().all(|c| c.ok && !c.doubtful) && violations.is_empty(),
         confidence: (log_sum / count.max(1) as f64).exp() as f32,
         min_confidence: min,
         checks,
@@ -224,6 +248,19 @@ fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
         violations,
         fields: fields::extract(layout, &grid),
     }
+}
+
+/// How much a character supports the check digit over it, 0..=1: the recogniser's
+/// probability of it; where a field's rule replaced the top-1 (a letter in a date, an O among
+/// zeros), the probability of the top-1, as the rule and not the check chose the character.
+/// A check-digit repair counts at its own, low probability: the check chose it, so it cannot
+/// also confirm it.
+fn check_support(slot: &Slot, ch: char, reason: Option<RepairReason>) -> f32 {
+    let shown = match reason {
+        Some(r) if r != RepairReason::CheckDigit => slot.top,
+        _ => ch,
+    };
+    slot.prob(shown).min(1.0)
 }
 
 /// The characters of `grid` that break the rules of their field, where real documents do not
@@ -633,11 +670,11 @@ mod tests {
         ];
         let lines: Vec<ReadLine> = garbled
             .iter()
-            .map(|l| ReadLine::from_text_with_prob(l, 0.6))
+            .map(|l| ReadLine::from_text_with_prob(l, 0.85))
             .collect();
         let m = parse_read(&lines).unwrap();
         assert_eq!(m.lines, UTO_TD3);
-        assert!(m.valid);
+        assert!(m.valid, "{:?}", m.checks);
         assert!(m
             .repairs
             .iter()
@@ -650,8 +687,8 @@ mod tests {
             reason: RepairReason::FieldType,
         }));
         assert_eq!(m.repairs.len(), 10);
-        assert!((m.min_confidence - 0.4).abs() < 1e-6);
-        assert!(m.confidence > 0.4 && m.confidence < 0.6);
+        assert!((m.min_confidence - 0.15).abs() < 1e-6);
+        assert!(m.confidence > 0.15 && m.confidence < 0.85);
     }
 
     #[test]
@@ -679,6 +716,53 @@ mod tests {
             }]
         );
         assert!((m.min_confidence - 0.45).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_check_over_characters_the_recogniser_doubted_does_not_vouch_for_them() {
+        // Four document-number characters each read at 0.35: the digit matches as read, but
+        // the read as a whole is at 0.35^4 = 0.015, and a misread keeps a check digit one
+        // time in ten.
+        let doubted: Vec<(usize, char, f32)> = [(0, 'I'), (2, 'B'), (3, 'G'), (4, 'Z')]
+            .iter()
+            .map(|&(col, alt)| (col, alt, 0.3))
+            .collect();
+        let mut second = read_with_alternatives(UTO_TD3[1], &doubted);
+        for &(col, _, _) in &doubted {
+            second.positions[col][0].prob = 0.35;
+            second.positions[col][1].prob = 0.3;
+        }
+        let m = parse_read(&[ReadLine::from_text(UTO_TD3[0]), second]).unwrap();
+        assert_eq!(m.lines, UTO_TD3);
+        let doc = &m.checks[0];
+        assert_eq!(doc.field, CheckField::DocumentNumber);
+        assert!(doc.ok && doc.doubtful, "{doc:?}");
+        assert!((doc.confidence - 0.35f32.powi(4)).abs() < 1e-4);
+        assert!(!m.valid, "a doubtful check leaves the MRZ not valid");
+        assert!(m.checks[1..].iter().all(|c| c.ok && !c.doubtful));
+    }
+
+    #[test]
+    fn the_composite_vouches_only_for_what_no_field_check_covers() {
+        // The document number and the birth date each at 0.2 (two characters at 0.45): each
+        // field's own check vouches, and the composite, over both, does not count them again.
+        let alts = [
+            (1, 'B', 0.55),
+            (2, 'B', 0.55),
+            (13, 'Z', 0.55),
+            (14, 'I', 0.55),
+        ];
+        let m = parse_read(&[
+            ReadLine::from_text(UTO_TD3[0]),
+            read_with_alternatives(UTO_TD3[1], &alts),
+        ])
+        .unwrap();
+        // The alternatives outweigh the printed characters, but only the printed ones pass.
+        assert_eq!(m.lines, UTO_TD3);
+        assert!(m.valid, "{:?}", m.checks);
+        let composite = m.checks.last().unwrap();
+        assert_eq!(composite.field, CheckField::Composite);
+        assert!(composite.confidence > 0.99, "{composite:?}");
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub enum CheckField {
 }
 
 /// One check digit's verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckResult {
     pub field: CheckField,
     /// The characters the digit covers, concatenated, fillers kept. For a TD1/TD2 long
@@ -146,7 +146,24 @@ pub struct CheckResult {
     pub computed: Option<u8>,
     /// The printed character confirms the value (a `<` does so over an all-filler value).
     pub ok: bool,
+    /// How sure the recogniser is of every character the check vouches for, the digit
+    /// included: the product of their probabilities, 0..=1 (1 for text parsed as given). The
+    /// composite vouches for the characters no field check covers.
+    pub confidence: f32,
+    /// The digit matches, but the recogniser was too unsure of what it covers for the match
+    /// to vouch for the field (`confidence` below [`MIN_CHECK_CONFIDENCE`]): a misread can
+    /// keep a check digit (one in ten random ones does), and a repair that the check itself
+    /// chose is not confirmed by it. A doubtful check makes the MRZ not valid.
+    pub doubtful: bool,
 }
+
+/// The least [`CheckResult::confidence`] at which a matching check digit vouches for its field.
+/// Chosen on the synthetic challenge set (training/challenge.py, seed 20261206; `read --json`,
+/// line model run 9): of the valid reads there, 10 had a wrong character under a check, and 5
+/// of those had a check below 0.02, while none of the 396 whose checked fields were right did
+/// (the least: 0.021). On ../shared/data/real and its low-quality transform, which played no
+/// part in the choice, the least right read's check was 0.033.
+pub const MIN_CHECK_CONFIDENCE: f32 = 0.02;
 
 /// One change from the recogniser's top-1.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -46,6 +46,8 @@ impl CheckSpan {
             value,
             printed,
             ok: hit.is_some(),
+            confidence: 1.0,
+            doubtful: false,
         }
     }
 
