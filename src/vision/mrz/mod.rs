@@ -161,7 +161,7 @@ pub fn confirmed(mrz: &Mrz) -> Vec<Vec<bool>> {
     let spans = check_spans(mrz.format.layout(), &grid);
     // `mrz.checks` holds one verdict per span, in the same order.
     for (span, check) in spans.iter().zip(&mrz.checks) {
-        if span.passes(&grid) && !check.doubtful {
+        if check.vouches() {
             for (l, c) in span.positions() {
                 out[l][c] = true;
             }
@@ -240,7 +240,7 @@ fn decode(layout: &Layout, lines: &[ReadLine], repair: bool) -> Mrz {
     Mrz {
         format: layout.format,
         lines: grid.iter().map(|l| l.iter().collect()).collect(),
-        valid: checks.iter().all(|c| c.ok && !c.doubtful) && violations.is_empty(),
+        valid: checks.iter().all(CheckResult::vouches) && violations.is_empty(),
         confidence: (log_sum / count.max(1) as f64).exp() as f32,
         min_confidence: min,
         checks,
@@ -744,8 +744,11 @@ mod tests {
 
     #[test]
     fn the_composite_vouches_only_for_what_no_field_check_covers() {
-        // The document number and the birth date each at 0.2 (two characters at 0.45): each
-        // field's own check vouches, and the composite, over both, does not count them again.
+        // Two document-number characters read as B (0.55) where 8 and 9 (0.45) were printed,
+        // which the check digit repairs (each counts at its own 0.45: 0.2 in all), and two
+        // letters in the birth date, which the field's rule replaces (each counts at its
+        // top-1's 0.55: 0.3). Each field's own check vouches, and the composite, over both,
+        // does not count them again.
         let alts = [
             (1, 'B', 0.55),
             (2, 'B', 0.55),
@@ -757,9 +760,10 @@ mod tests {
             read_with_alternatives(UTO_TD3[1], &alts),
         ])
         .unwrap();
-        // The alternatives outweigh the printed characters, but only the printed ones pass.
         assert_eq!(m.lines, UTO_TD3);
         assert!(m.valid, "{:?}", m.checks);
+        assert!((m.checks[0].confidence - 0.45f32.powi(2)).abs() < 1e-4);
+        assert!((m.checks[1].confidence - 0.55f32.powi(2)).abs() < 1e-4);
         let composite = m.checks.last().unwrap();
         assert_eq!(composite.field, CheckField::Composite);
         assert!(composite.confidence > 0.99, "{composite:?}");

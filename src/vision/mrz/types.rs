@@ -157,6 +157,13 @@ pub struct CheckResult {
     pub doubtful: bool,
 }
 
+impl CheckResult {
+    /// The digit matches and vouches for its field: `ok` and not `doubtful`.
+    pub fn vouches(&self) -> bool {
+        self.ok && !self.doubtful
+    }
+}
+
 /// The least [`CheckResult::confidence`] at which a matching check digit vouches for its field.
 /// Chosen on the synthetic challenge set (training/challenge.py, seed 20261206; `read --json`,
 /// line model run 9): of the valid reads there, 10 had a wrong character under a check, and 5
