@@ -201,6 +201,46 @@ pub fn sample(gray: &GrayImage, x: f32, y: f32) -> f32 {
     top * (1.0 - fy) + bottom * fy
 }
 
+/// Catmull-Rom weights (Keys' cubic, a = -0.5) of the four pixels at offsets -1..=2 from a
+/// sample `t` (0..1) pixels past a pixel centre; they sum to 1.
+#[inline]
+fn cubic_weights(t: f32) -> [f32; 4] {
+    let (t2, t3) = (t * t, t * t * t);
+    [
+        0.5 * (-t3 + 2.0 * t2 - t),
+        0.5 * (3.0 * t3 - 5.0 * t2 + 2.0),
+        0.5 * (-3.0 * t3 + 4.0 * t2 + t),
+        0.5 * (t3 - t2),
+    ]
+}
+
+/// Bicubic (Catmull-Rom) sample at (x, y), pixel centres at integer coordinates as in
+/// [`sample`]: 4 x 4 taps, the nearest edge pixel outside the image, the result clamped to
+/// 0..255. Sharper than [`sample`] where a crop magnifies its source several times (the
+/// kernel's negative lobes undo part of the blur that linear interpolation adds).
+#[inline]
+pub fn sample_cubic(gray: &GrayImage, x: f32, y: f32) -> f32 {
+    let (w, h) = (gray.width() as i32, gray.height() as i32);
+    let px = gray.as_raw();
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x.floor() as i32, y.floor() as i32);
+    let wx = cubic_weights(x - x0 as f32);
+    let wy = cubic_weights(y - y0 as f32);
+    let cols: [usize; 4] = std::array::from_fn(|k| (x0 + k as i32 - 1).clamp(0, w - 1) as usize);
+    let mut acc = 0.0;
+    for (j, &wyj) in wy.iter().enumerate() {
+        let row = (y0 + j as i32 - 1).clamp(0, h - 1) as usize * w as usize;
+        let r: f32 = wx
+            .iter()
+            .zip(&cols)
+            .map(|(&wk, &c)| wk * f32::from(px[row + c]))
+            .sum();
+        acc += wyj * r;
+    }
+    acc.clamp(0.0, 255.0)
+}
+
 /// Area-averaged sample of a `size` x `size` pixel square centred at (x, y) (size >= 1),
 /// used when a crop shrinks the source so that thin strokes are not skipped.
 #[inline]
@@ -367,6 +407,22 @@ pub fn page_quad(mrz: &MrzPlacement, page: PageSize) -> [[f32; 2]; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cubic_sampling_hits_pixel_centres_keeps_ramps_and_sharpens_an_edge() {
+        for t in [0.0, 0.3, 0.5, 0.99] {
+            assert!((cubic_weights(t).iter().sum::<f32>() - 1.0).abs() < 1e-5);
+        }
+        let ramp = GrayImage::from_fn(9, 7, |x, y| image::Luma([(x * 25 + y * 3) as u8]));
+        assert!((sample_cubic(&ramp, 4.0, 3.0) - 109.0).abs() < 1e-3);
+        assert!((sample_cubic(&ramp, 4.5, 3.25) - 122.25).abs() < 1e-3);
+        let flat = GrayImage::from_pixel(5, 5, image::Luma([77]));
+        assert!((sample_cubic(&flat, 0.3, 4.9) - 77.0).abs() < 1e-3);
+        // A dark stroke (x >= 4) on paper: a quarter pixel into the paper, the cubic
+        // sample is lighter than the linear one, which smears the ink outwards.
+        let edge = GrayImage::from_fn(8, 3, |x, _| image::Luma([if x >= 4 { 0 } else { 200 }]));
+        assert!(sample_cubic(&edge, 3.25, 1.0) > sample(&edge, 3.25, 1.0));
+    }
 
     #[test]
     fn two_separate_squares_are_two_components() {

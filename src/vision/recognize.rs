@@ -152,7 +152,20 @@ pub struct Framing {
     pub along: f32,
 }
 
-/// Samples the whole line with another framing ([`Framing`]).
+/// A second look's crop that magnifies its source more than this many times (characters
+/// under about 8.5 px high: 32 / (1.7 x 8.5)) is sampled bicubically
+/// ([`geom::sample_cubic`]) rather than bilinearly, which softens strokes this small. The
+/// first look stays bilinear: the line model was fine-tuned on the reader's own bilinear
+/// crops (runs 8, 9), and sharper first-look crops read fewer synthetic pages (Lanczos-3 at
+/// every magnification: 405 -> 399/450, branch `exp/lanczos`). Measured with run 9
+/// (`eval --no-faces`, before -> after): ../shared/data/real in perspective 66 -> 67/70,
+/// at low quality 60 -> 60; the synthetic challenge set 405 -> 405/450, in perspective
+/// 385 -> 389. Thresholds of 1.5 and 3 read 67/404/390 and 66/405/386; Lanczos-3 at 2.2
+/// read 68/404/392 with 36 taps and trigonometry to the cubic's 16.
+const SHARPEN_ABOVE: f32 = 2.2;
+
+/// Samples the whole line with another framing ([`Framing`]), sharper where it magnifies
+/// a small print ([`SHARPEN_ABOVE`]).
 pub fn crop_line_framed(gray: &GrayImage, line: &LineGeom, variant: Variant, f: Framing) -> Crop {
     let mut l = line.clone();
     let h = line.char_h.max(2.0);
@@ -162,15 +175,16 @@ pub fn crop_line_framed(gray: &GrayImage, line: &LineGeom, variant: Variant, f: 
     let across = if flip_v { -f.across } else { f.across } * h;
     l.cx += along * line.dx - across * line.dy;
     l.cy += along * line.dy + across * line.dx;
-    crop_span_framed(gray, &l, variant, l.u0, l.u1, f.height_ratio)
+    crop_span_framed(gray, &l, variant, l.u0, l.u1, f.height_ratio, SHARPEN_ABOVE)
 }
 
 /// Samples the part of the line between `u0` and `u1` (offsets along its axis).
 fn crop_span(gray: &GrayImage, line: &LineGeom, variant: Variant, u0: f32, u1: f32) -> Crop {
-    crop_span_framed(gray, line, variant, u0, u1, HEIGHT_RATIO)
+    crop_span_framed(gray, line, variant, u0, u1, HEIGHT_RATIO, f32::INFINITY)
 }
 
-/// [`crop_span`] with a crop `height_ratio` times the character height.
+/// [`crop_span`] with a crop `height_ratio` times the character height, sampled with
+/// a bicubic kernel where it magnifies its source more than `sharpen_above` times.
 fn crop_span_framed(
     gray: &GrayImage,
     line: &LineGeom,
@@ -178,6 +192,7 @@ fn crop_span_framed(
     u0: f32,
     u1: f32,
     height_ratio: f32,
+    sharpen_above: f32,
 ) -> Crop {
     let h_src = height_ratio * line.char_h.max(2.0);
     let k = CROP_H as f32 / h_src; // output pixels per source pixel
@@ -186,6 +201,7 @@ fn crop_span_framed(
     let width = (((len * k).round() as usize).div_ceil(4) * 4).clamp(8, 4096);
     let (flip_u, flip_v) = variant.flips();
     let step = 1.0 / k;
+    let sharp = k > sharpen_above;
     let (cx, cy, dx, dy) = (line.cx, line.cy, line.dx, line.dy);
     let mut raw = vec![0f32; CROP_H * width];
     for j in 0..CROP_H {
@@ -201,7 +217,11 @@ fn crop_span_framed(
             };
             let x = cx + t * dx - s * dy;
             let y = cy + t * dy + s * dx;
-            raw[j * width + i] = geom::sample_area(gray, x, y, step);
+            raw[j * width + i] = if sharp {
+                geom::sample_cubic(gray, x, y)
+            } else {
+                geom::sample_area(gray, x, y, step)
+            };
         }
     }
     normalise(&mut raw);
