@@ -425,6 +425,9 @@ struct BoundaryScore {
     scored: u32,
     from_edges: u32,
     within_3_percent: u32,
+    /// Of the scored documents, those whose quad as answered (from the edges where found,
+    /// else the page the MRZ places) has every corner within 3%.
+    answered_within_3_percent: u32,
 }
 
 impl BoundaryScore {
@@ -447,6 +450,9 @@ impl BoundaryScore {
             return None;
         }
         self.scored += 1;
+        let off_by = |got: &vision::geom::Quad| vision::boundary::matched(got, &want).1;
+        self.answered_within_3_percent +=
+            u32::from(doc.quad.as_ref().is_some_and(|q| off_by(q) <= 0.03));
         let Some(got) = doc
             .quad
             .filter(|_| doc.quad_from == Some(vision::QuadFrom::Edges))
@@ -454,7 +460,7 @@ impl BoundaryScore {
             return Some("no edges found".into());
         };
         self.from_edges += 1;
-        let (_, off) = vision::boundary::matched(&got, &want);
+        let off = off_by(&got);
         self.within_3_percent += u32::from(off <= 0.03);
         (off > 0.03).then(|| format!("a corner {:.1}% of the diagonal off", 100.0 * off))
     }
@@ -466,6 +472,7 @@ impl BoundaryScore {
             "boundary_scored": self.scored,
             "boundary_found": self.from_edges,
             "corners_within_3_percent": format!("{}/{}", self.within_3_percent, self.scored),
+            "answered_quad_within_3_percent": format!("{}/{}", self.answered_within_3_percent, self.scored),
         })
     }
 }
