@@ -182,19 +182,24 @@ pub fn components(mask: &[u8], w: usize, h: usize) -> Vec<Component> {
         .collect()
 }
 
+/// For a sample at (x, y) (pixel centres at integer coordinates), clamped to the image's
+/// centres: the pixel at or before it, (x0, y0), and how far past it, (fx, fy) in 0..1.
+#[inline]
+fn cell(gray: &GrayImage, x: f32, y: f32) -> (i32, i32, f32, f32) {
+    let x = x.clamp(0.0, (gray.width() - 1) as f32);
+    let y = y.clamp(0.0, (gray.height() - 1) as f32);
+    let (x0, y0) = (x.floor() as i32, y.floor() as i32);
+    (x0, y0, x - x0 as f32, y - y0 as f32)
+}
+
 /// Bilinear sample at (x, y); outside the image the nearest edge pixel is used.
 #[inline]
 pub fn sample(gray: &GrayImage, x: f32, y: f32) -> f32 {
     let (w, h) = (gray.width() as i32, gray.height() as i32);
     let px = gray.as_raw();
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let x0 = x.floor() as i32;
-    let y0 = y.floor() as i32;
+    let (x0, y0, fx, fy) = cell(gray, x, y);
     let x1 = (x0 + 1).min(w - 1);
     let y1 = (y0 + 1).min(h - 1);
-    let fx = x - x0 as f32;
-    let fy = y - y0 as f32;
     let at = |xx: i32, yy: i32| f32::from(px[(yy * w + xx) as usize]);
     let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
     let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
@@ -222,11 +227,8 @@ fn cubic_weights(t: f32) -> [f32; 4] {
 pub fn sample_cubic(gray: &GrayImage, x: f32, y: f32) -> f32 {
     let (w, h) = (gray.width() as i32, gray.height() as i32);
     let px = gray.as_raw();
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x.floor() as i32, y.floor() as i32);
-    let wx = cubic_weights(x - x0 as f32);
-    let wy = cubic_weights(y - y0 as f32);
+    let (x0, y0, fx, fy) = cell(gray, x, y);
+    let (wx, wy) = (cubic_weights(fx), cubic_weights(fy));
     let cols: [usize; 4] = std::array::from_fn(|k| (x0 + k as i32 - 1).clamp(0, w - 1) as usize);
     let mut acc = 0.0;
     for (j, &wyj) in wy.iter().enumerate() {
