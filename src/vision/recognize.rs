@@ -175,16 +175,17 @@ pub fn crop_line_framed(gray: &GrayImage, line: &LineGeom, variant: Variant, f: 
     let across = if flip_v { -f.across } else { f.across } * h;
     l.cx += along * line.dx - across * line.dy;
     l.cy += along * line.dy + across * line.dx;
-    crop_span_framed(gray, &l, variant, l.u0, l.u1, f.height_ratio, SHARPEN_ABOVE)
+    crop_span_framed(gray, &l, variant, l.u0, l.u1, f.height_ratio, true)
 }
 
 /// Samples the part of the line between `u0` and `u1` (offsets along its axis).
 fn crop_span(gray: &GrayImage, line: &LineGeom, variant: Variant, u0: f32, u1: f32) -> Crop {
-    crop_span_framed(gray, line, variant, u0, u1, HEIGHT_RATIO, f32::INFINITY)
+    crop_span_framed(gray, line, variant, u0, u1, HEIGHT_RATIO, false)
 }
 
-/// [`crop_span`] with a crop `height_ratio` times the character height, sampled with
-/// a bicubic kernel where it magnifies its source more than `sharpen_above` times.
+/// [`crop_span`] with a crop `height_ratio` times the character height; with
+/// `sharpen_small`, sampled bicubically where it magnifies its source more than
+/// [`SHARPEN_ABOVE`] times.
 fn crop_span_framed(
     gray: &GrayImage,
     line: &LineGeom,
@@ -192,7 +193,7 @@ fn crop_span_framed(
     u0: f32,
     u1: f32,
     height_ratio: f32,
-    sharpen_above: f32,
+    sharpen_small: bool,
 ) -> Crop {
     let h_src = height_ratio * line.char_h.max(2.0);
     let k = CROP_H as f32 / h_src; // output pixels per source pixel
@@ -201,7 +202,7 @@ fn crop_span_framed(
     let width = (((len * k).round() as usize).div_ceil(4) * 4).clamp(8, 4096);
     let (flip_u, flip_v) = variant.flips();
     let step = 1.0 / k;
-    let sharp = k > sharpen_above;
+    let sharp = sharpen_small && k > SHARPEN_ABOVE;
     let (cx, cy, dx, dy) = (line.cx, line.cy, line.dx, line.dy);
     let mut raw = vec![0f32; CROP_H * width];
     for j in 0..CROP_H {
