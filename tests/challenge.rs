@@ -105,9 +105,9 @@ fn the_reader_keeps_its_floors_on_the_synthetic_challenge_set() {
 }
 
 // Measured on the 160-page CI set with the committed model (run 9) and reader: 137/150
-// exact in session 15 (136 in session 14). When these floors were set: 133/150 (89%), OCR-B 54/60 (90%), no
-// overprint 58/60 (97%); with run 5, 127/150, 54/60, 57/60; commit e783fbd 123/150, 52/60,
-// 54/60.
+// exact in session 15 (136 in session 14). When these floors were set: 133/150 (89%),
+// OCR-B 54/60 (90%), no overprint 58/60 (97%); with run 5, 127/150, 54/60, 57/60; commit
+// e783fbd 123/150, 52/60, 54/60.
 const FLOOR_ALL: f64 = 0.85;
 const FLOOR_OCRB: f64 = 0.83;
 const FLOOR_CLEAN_PRINT: f64 = 0.90;

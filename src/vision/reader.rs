@@ -163,20 +163,16 @@ impl Reader {
             return Ok(reading);
         }
         let ink = ink();
-        if doubtful {
-            // Valid already: the fallback looks would only look for a valid MRZ.
-            return Ok(match &ink {
-                Some(ink) => {
-                    let other = self.read_looks(ink, opts, &detect::looks(ink.dimensions()))?;
-                    less_doubtful(reading, other)
-                }
-                None => reading,
-            });
-        }
         let mut reading = reading;
         if let Some(ink) = &ink {
             let other = self.read_looks(ink, opts, &detect::looks(ink.dimensions()))?;
+            if doubtful {
+                // Valid already: the fallback looks would only look for a valid MRZ.
+                return Ok(less_doubtful(reading, other));
+            }
             reading = better(reading, other);
+        } else if doubtful {
+            return Ok(reading);
         }
         for view in std::iter::once(gray).chain(ink.as_ref()) {
             if settled(&reading) {
@@ -706,6 +702,11 @@ fn less_doubtful(a: Reading, b: Reading) -> Reading {
         }
         _ => false,
     };
+    chosen(a, b, take_b)
+}
+
+/// `b` when `take_b`, else `a`, with the time of both.
+fn chosen(a: Reading, b: Reading, take_b: bool) -> Reading {
     let timings = a.timings.plus(&b.timings);
     let best = if take_b { b } else { a };
     Reading { timings, ..best }
@@ -718,10 +719,8 @@ fn better(a: Reading, b: Reading) -> Reading {
         Some(m) => 2.0 + score(m),
         None => f32::from(u8::from(r.failure == Some(Failure::ParsingFailed))),
     };
-    let timings = a.timings.plus(&b.timings);
-    let mut best = if rank(&b) > rank(&a) { b } else { a };
-    best.timings = timings;
-    best
+    let take_b = rank(&b) > rank(&a);
+    chosen(a, b, take_b)
 }
 
 /// The better of a reading `a` and a fallback look's reading `b` ([`better`]), except that
@@ -736,8 +735,7 @@ fn better_fallback(a: Reading, b: Reading) -> Reading {
         _ => false,
     };
     if keep_a {
-        let timings = a.timings.plus(&b.timings);
-        Reading { timings, ..a }
+        chosen(a, b, false)
     } else {
         better(a, b)
     }
