@@ -456,9 +456,12 @@ const SHORT_BY: f32 = 3.0;
 
 /// The block with each line lengthened at one end, then at the other, by the characters
 /// its reading (`frames`, one per line) lacks of an MRZ line (30 characters for three
-/// lines; 36, or 44 when more than 36 were read, for two), at the pitch read (image
-/// pixels per character read); none unless the reading holds a filler run (`<<`: MRZ
-/// text, not prose) and is that short. The detector ends a line at its last glyph-sized
+/// lines; for two, 36 and then 44, or only 44 when more than 36 were read), at the pitch
+/// read (image pixels per character read); none unless the reading holds a filler run
+/// (`<<`: MRZ text, not prose) and is that short. Two lines read at 24 characters may be
+/// a TD2's or a passport's: a stamp or a patch of glare can hide half of a 44-character
+/// line. (Synthetic challenge set: 408 -> 410/450, an MRV-A whose lines a stamp and uneven
+/// light cut in half read; lengthening to 36 alone read nothing there.) The detector ends a line at its last glyph-sized
 /// component: where a pen stroke or stamp merges the glyphs at one end, uneven light
 /// fades them, or the fillers there are too small for the threshold, the line it gives
 /// stops short, and which end is not known. (Synthetic challenge set: a TD1 whose three
@@ -469,17 +472,22 @@ fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
     let Some(read) = mrz_like_mean_len(frames) else {
         return Vec::new();
     };
-    let n = match block.lines.len() {
-        3 => 30.0,
-        _ if read <= 36.0 => 36.0,
-        _ => 44.0,
+    let lengths: &[f32] = match block.lines.len() {
+        3 => &[30.0],
+        _ if read <= 36.0 => &[36.0, 44.0],
+        _ => &[44.0],
     };
-    if read < 0.5 * n || n - read < SHORT_BY {
+    // A reading nearly as long as the shortest line it may be is that line, its last
+    // fillers missed (decoding pads them).
+    if lengths[0] - read < SHORT_BY {
         return Vec::new();
     }
-    [true, false]
-        .into_iter()
-        .map(|at_start| {
+    let mut out = Vec::new();
+    for &n in lengths {
+        if read < 0.5 * n {
+            continue;
+        }
+        for at_start in [true, false] {
             let mut longer = block.clone();
             for l in &mut longer.lines {
                 let more = (n - read) * l.length() / read;
@@ -489,9 +497,10 @@ fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
                     l.u1 += more;
                 }
             }
-            longer
-        })
-        .collect()
+            out.push(longer);
+        }
+    }
+    out
 }
 
 /// The mean length of the lines' greedy readings (`frames`, one per line), when one of
@@ -1212,14 +1221,24 @@ mod tests {
             frames_reading("P<UTOERIKSSON<<ANNA<MARIA<<"),
             frames_reading("L898902C36UTO7408122F120415"),
         ];
+        // Or 17 more of 44, 189 px.
         let longer = lengthened(&block, &short);
-        assert_eq!(longer.len(), 2);
+        assert_eq!(longer.len(), 4);
         for l in &longer[0].lines {
             assert!((l.u0 + 250.0).abs() < 8.0 && l.u1 == 150.0, "{l:?}");
         }
         for l in &longer[1].lines {
             assert!(l.u0 == -150.0 && (l.u1 - 250.0).abs() < 8.0, "{l:?}");
         }
+        for l in &longer[2].lines {
+            assert!((l.u0 + 339.0).abs() < 8.0 && l.u1 == 150.0, "{l:?}");
+        }
+        // More than 36 read: only a passport's 44.
+        let longer_than_td2 = [
+            frames_reading("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<"),
+            frames_reading("L898902C36UTO7408122F1204159ZE184226B<"),
+        ];
+        assert_eq!(lengthened(&block, &longer_than_td2).len(), 2);
         // Prose, and a line short by no more than the fillers decoding pads.
         let prose = [
             frames_reading("REPUBLIC OF UTOPIA PASSPORT".replace(' ', "<").as_str()),
