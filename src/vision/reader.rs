@@ -370,46 +370,75 @@ impl Reader {
         variant: Variant,
         effort: Effort,
     ) -> Result<BlockRead, VisionError> {
-        let (outcome, frames) = self.read_lines_once(gray, block, variant)?;
+        let (outcome, frames) = self.read_lines_once(gray, block, variant, None)?;
         if matches!(outcome, BlockRead::Mrz(..)) || matches!(effort, Effort::PlaceOnly) {
             return Ok(outcome);
         }
         // Each end in turn: which one the detector cut short is not known, and text read
         // past the other end shifts the line. Only a valid reading is taken (a line of
-        // fillers lengthened into the next document's can read as a confident MRZ).
+        // fillers lengthened into the next document's can read as a confident MRZ). A
+        // longer guess only where a shorter one read nothing valid: a TD2's lines
+        // lengthened to 44 characters read the page beside them as nothing and still
+        // parse, with the line's place wrong by the length added.
         let mut best: Option<BlockRead> = None;
-        let longer = lengthened(block, &frames).into_iter().map(|b| (b, false));
-        let third = with_third_line(block, &frames)
-            .into_iter()
-            .map(|b| (b, true));
-        for (longer, added) in longer.chain(third) {
-            let (read, frames) = self.read_lines_once(gray, &longer, variant)?;
-            // An added line's place is inferred, not seen: it must read a whole line, not
-            // one cut at an end and padded with fillers.
-            if added && frames.iter().any(|f| f.greedy_len() != 30) {
-                continue;
+        for group in lengthened(block, &frames) {
+            if best.is_some() {
+                break;
             }
-            if let BlockRead::Mrz(v, l, m) = read {
-                if m.valid && best.as_ref().is_none_or(|b| b.beaten_by(&m)) {
-                    best = Some(BlockRead::Mrz(v, l, m));
-                }
+            for longer in group {
+                self.read_longer(gray, &longer, Some(block), variant, &mut best)?;
             }
+        }
+        for third in with_third_line(block, &frames) {
+            self.read_longer(gray, &third, None, variant, &mut best)?;
         }
         Ok(best.unwrap_or(outcome))
     }
 
+    /// Reads `longer` for [`Reader::read_lines`]: the block `seen` lengthened, or (without
+    /// `seen`) with a line added; keeps its reading in `best` when it is valid and beats
+    /// the reading there.
+    fn read_longer(
+        &self,
+        gray: &image::GrayImage,
+        longer: &Block,
+        seen: Option<&Block>,
+        variant: Variant,
+        best: &mut Option<BlockRead>,
+    ) -> Result<(), VisionError> {
+        let (read, frames) = self.read_lines_once(gray, longer, variant, seen)?;
+        // An added line's place is inferred, not seen: it must read a whole line, not one
+        // cut at an end and padded with fillers.
+        if seen.is_none() && frames.iter().any(|f| f.greedy_len() != 30) {
+            return Ok(());
+        }
+        if let BlockRead::Mrz(v, l, m) = read {
+            if m.valid && best.as_ref().is_none_or(|b| b.beaten_by(&m)) {
+                *best = Some(BlockRead::Mrz(v, l, m));
+            }
+        }
+        Ok(())
+    }
+
     /// [`Reader::read_lines`] without the second try: the outcome, and each line's frames
-    /// (in the block's order when read in `variant`).
+    /// (in the block's order when read in `variant`). For `block` lengthened from `seen`, an
+    /// MRZ's lines are cut back to the text read in them ([`recognize::cut_to_text`]).
     fn read_lines_once(
         &self,
         gray: &image::GrayImage,
         block: &Block,
         variant: Variant,
+        seen: Option<&Block>,
     ) -> Result<(BlockRead, Vec<recognize::Frames>), VisionError> {
-        let mut lines = block.lines.clone();
-        if variant.reverses_line_order() {
-            lines.reverse();
-        }
+        let in_order = |b: &Block| {
+            let mut lines = b.lines.clone();
+            if variant.reverses_line_order() {
+                lines.reverse();
+            }
+            lines
+        };
+        let lines = in_order(block);
+        let seen = seen.map(in_order);
         let crops: Vec<_> = lines
             .iter()
             .map(|l| recognize::crop_line(gray, l, variant))
@@ -439,7 +468,15 @@ impl Reader {
             }
             if let Ok(m) = mrz::parse_read(&read) {
                 if plausible(&m) {
-                    let geoms: Vec<LineGeom> = subset.iter().map(|&i| lines[i].clone()).collect();
+                    let geoms: Vec<LineGeom> = subset
+                        .iter()
+                        .map(|&i| match &seen {
+                            Some(seen) => {
+                                recognize::cut_to_text(&lines[i], &seen[i], variant, &frames[i])
+                            }
+                            None => lines[i].clone(),
+                        })
+                        .collect();
                     let m = self.second_look(gray, &geoms, variant, n, &read, m)?;
                     return Ok((BlockRead::Mrz(variant, geoms, Box::new(m)), frames));
                 }
@@ -458,17 +495,20 @@ const SHORT_BY: f32 = 3.0;
 /// its reading (`frames`, one per line) lacks of an MRZ line (30 characters for three
 /// lines; for two, 36 and then 44, or only 44 when more than 36 were read), at the pitch
 /// read (image pixels per character read); none unless the reading holds a filler run
-/// (`<<`: MRZ text, not prose) and is that short. Two lines read at 24 characters may be
-/// a TD2's or a passport's: a stamp or a patch of glare can hide half of a 44-character
-/// line. (Synthetic challenge set: 408 -> 410/450, an MRV-A whose lines a stamp and uneven
-/// light cut in half read; lengthening to 36 alone read nothing there.) The detector ends a line at its last glyph-sized
+/// (`<<`: MRZ text, not prose) and is that short; grouped by the length guessed, shortest
+/// first. Two lines read at 24 characters may be a TD2's or a passport's: a stamp or a
+/// patch of glare can hide half of a 44-character line. (Synthetic challenge set, with the
+/// lines read cut back to their text, [`recognize::cut_to_text`]: 408 -> 409/450, an MRV-A
+/// whose lines a stamp and uneven light cut in half; lengthening to 36 alone read nothing
+/// there. Uncut, a page placed from a TD2 line lengthened past its text missed its corners
+/// by 14%.) The detector ends a line at its last glyph-sized
 /// component: where a pen stroke or stamp merges the glyphs at one end, uneven light
 /// fades them, or the fillers there are too small for the threshold, the line it gives
 /// stops short, and which end is not known. (Synthetic challenge set: a TD1 whose three
 /// lines a pen stroke cut at one end is read, 382 -> 383/450 with the rotated joins of
 /// `detect::join_collinear`; lengthening both ends at once read text past the other end
 /// into two documents' lines, shifted.)
-fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
+fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Vec<Block>> {
     let Some(read) = mrz_like_mean_len(frames) else {
         return Vec::new();
     };
@@ -482,25 +522,27 @@ fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Block> {
     if lengths[0] - read < SHORT_BY {
         return Vec::new();
     }
-    let mut out = Vec::new();
-    for &n in lengths {
-        if read < 0.5 * n {
-            continue;
-        }
-        for at_start in [true, false] {
-            let mut longer = block.clone();
-            for l in &mut longer.lines {
-                let more = (n - read) * l.length() / read;
-                if at_start {
-                    l.u0 -= more;
-                } else {
-                    l.u1 += more;
-                }
-            }
-            out.push(longer);
-        }
-    }
-    out
+    lengths
+        .iter()
+        .filter(|&&n| read >= 0.5 * n)
+        .map(|&n| {
+            [true, false]
+                .into_iter()
+                .map(|at_start| {
+                    let mut longer = block.clone();
+                    for l in &mut longer.lines {
+                        let more = (n - read) * l.length() / read;
+                        if at_start {
+                            l.u0 -= more;
+                        } else {
+                            l.u1 += more;
+                        }
+                    }
+                    longer
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The mean length of the lines' greedy readings (`frames`, one per line), when one of
@@ -1222,15 +1264,17 @@ mod tests {
             frames_reading("L898902C36UTO7408122F120415"),
         ];
         // Or 17 more of 44, 189 px.
+        // The shorter guess first, each end in turn.
         let longer = lengthened(&block, &short);
-        assert_eq!(longer.len(), 4);
-        for l in &longer[0].lines {
+        assert_eq!(longer.len(), 2);
+        assert!(longer.iter().all(|group| group.len() == 2));
+        for l in &longer[0][0].lines {
             assert!((l.u0 + 250.0).abs() < 8.0 && l.u1 == 150.0, "{l:?}");
         }
-        for l in &longer[1].lines {
+        for l in &longer[0][1].lines {
             assert!(l.u0 == -150.0 && (l.u1 - 250.0).abs() < 8.0, "{l:?}");
         }
-        for l in &longer[2].lines {
+        for l in &longer[1][0].lines {
             assert!((l.u0 + 339.0).abs() < 8.0 && l.u1 == 150.0, "{l:?}");
         }
         // More than 36 read: only a passport's 44.
@@ -1238,7 +1282,7 @@ mod tests {
             frames_reading("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<"),
             frames_reading("L898902C36UTO7408122F1204159ZE184226B<"),
         ];
-        assert_eq!(lengthened(&block, &longer_than_td2).len(), 2);
+        assert_eq!(lengthened(&block, &longer_than_td2).len(), 1);
         // Prose, and a line short by no more than the fillers decoding pads.
         let prose = [
             frames_reading("REPUBLIC OF UTOPIA PASSPORT".replace(' ', "<").as_str()),

@@ -280,7 +280,7 @@ pub fn run_batch(model: &dyn LineModel, crops: &[Crop]) -> Result<Vec<Frames>, M
         .enumerate()
         .map(|(b, c)| {
             // Frames past the crop's own width saw only padding.
-            let own = (c.width / 4).min(frames);
+            let own = (c.width / FRAME_PX).min(frames);
             let start = b * frames * classes;
             Frames {
                 probs: probs[start..start + own * classes].to_vec(),
@@ -289,6 +289,46 @@ pub fn run_batch(model: &dyn LineModel, crops: &[Crop]) -> Result<Vec<Frames>, M
             }
         })
         .collect())
+}
+
+/// Crop pixels per model frame along the line (the model's stride: `[N, 1, 32, W]` in,
+/// `W / 4` frames out).
+const FRAME_PX: usize = 4;
+
+/// `line`, a line lengthened past `seen` (the line as the detector saw it, on the same
+/// axis), cut back to the characters `frames` reads in its crop ([`crop_line`]): at each
+/// end to a third of a pitch beyond the outermost character's centre (about where its ink
+/// ends), never inside `seen`. A lengthened crop reads the page beyond the text as nothing,
+/// and the page placed from a line longer than its text is placed wrong. `line` as it is
+/// when fewer than two characters are read.
+pub fn cut_to_text(
+    line: &LineGeom,
+    seen: &LineGeom,
+    variant: Variant,
+    frames: &Frames,
+) -> LineGeom {
+    let segs = frames.segments();
+    let mut cut = line.clone();
+    if segs.len() < 2 {
+        return cut;
+    }
+    let k = CROP_H as f32 / (HEIGHT_RATIO * line.char_h.max(2.0));
+    let pad = PAD_RATIO * line.char_h;
+    // A frame's centre, as an offset along the line (the crop's first pixel sits at u0 -
+    // pad, or at u1 + pad when the crop reads the line backwards).
+    let along = |t: f32| {
+        let x = (t + 0.5) * FRAME_PX as f32 / k;
+        if variant.flips().0 {
+            line.u1 + pad - x
+        } else {
+            line.u0 - pad + x
+        }
+    };
+    let (a, b) = (along(segs[0].centre), along(segs[segs.len() - 1].centre));
+    let third = (b - a).abs() / (segs.len() - 1) as f32 / 3.0;
+    cut.u0 = (a.min(b) - third).clamp(line.u0, seen.u0.max(line.u0));
+    cut.u1 = (a.max(b) + third).clamp(seen.u1.min(line.u1), line.u1);
+    cut
 }
 
 /// One crop's per-frame class probabilities.
@@ -535,6 +575,42 @@ mod tests {
         assert_eq!(text(&line), "SMITH<<JOHN<<<<<");
         assert_eq!(line.positions[15][0].prob, PAD_PROB);
         assert!(f.decode_padded(30).is_none());
+    }
+
+    #[test]
+    fn a_lengthened_line_is_cut_back_to_its_text_but_not_inside_what_was_seen() {
+        // 60 blank frames, then 20 characters of 3 frames each: the text's first centre is
+        // frame 60.5, 61 x 4 = 244 crop pixels in, at 32 / 17 crop pixels per image pixel.
+        let text = frames_for("P<UTOERIKSSON<<ANNA<", 2);
+        let mut probs = vec![0.0; 60 * text.classes];
+        for t in 0..60 {
+            probs[t * text.classes] = 1.0;
+        }
+        probs.extend(&text.probs);
+        let frames = Frames {
+            frames: probs.len() / text.classes,
+            probs,
+            classes: text.classes,
+        };
+        let line = |u0: f32, u1: f32| LineGeom {
+            cx: 0.0,
+            cy: 0.0,
+            dx: 1.0,
+            dy: 0.0,
+            u0,
+            u1,
+            char_h: 10.0,
+            n_components: 20,
+        };
+        let longer = line(-300.0, 100.0);
+        // First centre at -300 - 6 (padding) + 244 x 17 / 32 = -176.4, less a third of the
+        // 6.4-pixel pitch.
+        let cut = cut_to_text(&longer, &line(-100.0, 100.0), Variant::Upright, &frames);
+        assert!((cut.u0 + 178.5).abs() < 1.0, "{cut:?}");
+        assert_eq!(cut.u1, 100.0);
+        // The detector saw ink from -200: that much stays.
+        let cut = cut_to_text(&longer, &line(-200.0, 100.0), Variant::Upright, &frames);
+        assert_eq!(cut.u0, -200.0);
     }
 
     #[test]
