@@ -207,7 +207,8 @@ pub fn cmd_eval(
                 );
                 if original.mrz.is_some() && report.mrz.is_some() {
                     geometry_total += 1;
-                    let want_tilt = original.document.tilt + t.added_tilt();
+                    let want_tilt =
+                        expected_tilt(t, &original.document, img.dimensions(), decoded.scale);
                     let d = (report.document.tilt - want_tilt).rem_euclid(360.0);
                     tilt_right += u32::from(d.min(360.0 - d) <= 5.0);
                     let want_mirror = original.document.mirrored != (t == Transform::Mirror);
@@ -585,6 +586,33 @@ fn eval_covered_mrz(
 const PERSON_FACE_SCALE: f32 = 2.0;
 
 /// The height of an image's true face box in displayed pixels.
+/// The tilt (degrees counterclockwise, 0..360) a transformed document should read at: the
+/// original's `doc.tilt` plus the transform's turn. A perspective warp turns the page too,
+/// by up to about 12 degrees where it pulls one top corner in and not the other: there the
+/// original reading direction is carried through the warp at the middle of the page's last
+/// side as it reads (where the MRZ runs). `size` is the decoded image's, whose pixels are
+/// `scale` displayed pixels (the document's coordinates are displayed pixels).
+fn expected_tilt(t: Transform, doc: &vision::DocumentInfo, size: (u32, u32), scale: f32) -> f32 {
+    let (Transform::Perspective { .. }, Some(q)) = (t, doc.reading_quad()) else {
+        return (doc.tilt + t.added_tilt()).rem_euclid(360.0);
+    };
+    let at = [
+        0.5 * (q[2][0] + q[3][0]) / scale,
+        0.5 * (q[2][1] + q[3][1]) / scale,
+    ];
+    let step = 0.1 * size.0.max(size.1) as f32;
+    // The reading direction in the image (y down); a mirrored page reads right to left.
+    let (sin, cos) = doc.tilt.to_radians().sin_cos();
+    let flip = if doc.mirrored { -1.0 } else { 1.0 };
+    let ahead = [at[0] + flip * cos * step, at[1] - sin * step];
+    let (a, b) = (
+        t.map_point(at, size.0, size.1),
+        t.map_point(ahead, size.0, size.1),
+    );
+    let (dx, dy) = (flip * (b[0] - a[0]), b[1] - a[1]);
+    (-dy).atan2(dx).to_degrees().rem_euclid(360.0)
+}
+
 fn truth_face_height(r: &Truth) -> f32 {
     let [_, _, w, h] = r.face_box_xywh_stored_pixels.unwrap_or_default();
     // EXIF orientations 5 to 8 turn the stored box a quarter.
@@ -768,4 +796,50 @@ pub fn cmd_bench(
         },
         "face_extraction_median_ms": face_times.summary(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(tilt: f32) -> vision::DocumentInfo {
+        vision::DocumentInfo {
+            detected: true,
+            quad: Some([
+                [100.0, 100.0],
+                [500.0, 100.0],
+                [500.0, 400.0],
+                [100.0, 400.0],
+            ]),
+            quad_from: Some(vision::QuadFrom::Mrz),
+            tilt,
+            mirrored: false,
+        }
+    }
+
+    #[test]
+    fn a_perspective_warp_turns_the_tilt_expected_with_the_page() {
+        let size = (600, 500);
+        // Lines stay lines under a perspective warp: the page's last side, carried through
+        // it, runs at the tilt expected for text along it.
+        for seed in 0..8 {
+            let t = Transform::Perspective { seed };
+            let a = t.map_point([100.0, 400.0], size.0, size.1);
+            let b = t.map_point([500.0, 400.0], size.0, size.1);
+            let side = (a[1] - b[1])
+                .atan2(b[0] - a[0])
+                .to_degrees()
+                .rem_euclid(360.0);
+            let want = expected_tilt(t, &page(0.0), size, 1.0);
+            let d = (want - side).rem_euclid(360.0);
+            assert!(d.min(360.0 - d) < 0.5, "seed {seed}: {want} against {side}");
+        }
+        // Some warp of these turns the page by more than a degree, which the tilt follows.
+        assert!((0..8).any(|seed| {
+            let d = expected_tilt(Transform::Perspective { seed }, &page(0.0), size, 1.0);
+            d.min(360.0 - d) > 1.0
+        }));
+        let turned = expected_tilt(Transform::Rotate { degrees: 30.0 }, &page(350.0), size, 1.0);
+        assert!((turned - 20.0).abs() < 1e-3, "{turned}");
+    }
 }
