@@ -501,10 +501,10 @@ const SHORT_BY: f32 = 3.0;
 /// lines read cut back to their text, [`recognize::cut_to_text`]: 408 -> 409/450, an MRV-A
 /// whose lines a stamp and uneven light cut in half; lengthening to 36 alone read nothing
 /// there. Uncut, a page placed from a TD2 line lengthened past its text missed its corners
-/// by 14%.) The detector ends a line at its last glyph-sized
-/// component: where a pen stroke or stamp merges the glyphs at one end, uneven light
-/// fades them, or the fillers there are too small for the threshold, the line it gives
-/// stops short, and which end is not known. (Synthetic challenge set: a TD1 whose three
+/// by 14%.) The detector ends a line at its last glyph-sized component: where a pen stroke
+/// or stamp merges the glyphs at one end, uneven light fades them, or the fillers there
+/// are too small for the threshold, the line it gives stops short, and which end is not
+/// known. (Synthetic challenge set: a TD1 whose three
 /// lines a pen stroke cut at one end is read, 382 -> 383/450 with the rotated joins of
 /// `detect::join_collinear`; lengthening both ends at once read text past the other end
 /// into two documents' lines, shifted.)
