@@ -585,7 +585,6 @@ fn eval_covered_mrz(
 /// portrait of a third to a half of the live face's height.
 const PERSON_FACE_SCALE: f32 = 2.0;
 
-/// The height of an image's true face box in displayed pixels.
 /// The tilt (degrees counterclockwise, 0..360) a transformed document should read at: the
 /// original's `doc.tilt` plus the transform's turn. A perspective warp turns the page too,
 /// by up to about 12 degrees where it pulls one top corner in and not the other: there the
@@ -613,6 +612,7 @@ fn expected_tilt(t: Transform, doc: &vision::DocumentInfo, size: (u32, u32), sca
     (-dy).atan2(dx).to_degrees().rem_euclid(360.0)
 }
 
+/// The height of an image's true face box in displayed pixels.
 fn truth_face_height(r: &Truth) -> f32 {
     let [_, _, w, h] = r.face_box_xywh_stored_pixels.unwrap_or_default();
     // EXIF orientations 5 to 8 turn the stored box a quarter.

@@ -504,10 +504,9 @@ const SHORT_BY: f32 = 3.0;
 /// by 14%.) The detector ends a line at its last glyph-sized component: where a pen stroke
 /// or stamp merges the glyphs at one end, uneven light fades them, or the fillers there
 /// are too small for the threshold, the line it gives stops short, and which end is not
-/// known. (Synthetic challenge set: a TD1 whose three
-/// lines a pen stroke cut at one end is read, 382 -> 383/450 with the rotated joins of
-/// `detect::join_collinear`; lengthening both ends at once read text past the other end
-/// into two documents' lines, shifted.)
+/// known. (Synthetic challenge set: a TD1 whose three lines a pen stroke cut at one end is
+/// read, 382 -> 383/450 with the rotated joins of `detect::join_collinear`; lengthening
+/// both ends at once read text past the other end into two documents' lines, shifted.)
 fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Vec<Block>> {
     let Some(read) = mrz_like_mean_len(frames) else {
         return Vec::new();
@@ -1263,8 +1262,7 @@ mod tests {
             frames_reading("P<UTOERIKSSON<<ANNA<MARIA<<"),
             frames_reading("L898902C36UTO7408122F120415"),
         ];
-        // Or 17 more of 44, 189 px.
-        // The shorter guess first, each end in turn.
+        // Or 17 more of 44, 189 px: the shorter guess first, each end in turn.
         let longer = lengthened(&block, &short);
         assert_eq!(longer.len(), 2);
         assert!(longer.iter().all(|group| group.len() == 2));

@@ -183,6 +183,24 @@ fn crop_span(gray: &GrayImage, line: &LineGeom, variant: Variant, u0: f32, u1: f
     crop_span_framed(gray, line, variant, u0, u1, HEIGHT_RATIO, false)
 }
 
+/// How a crop of `line` `height_ratio` character heights high is laid out: crop pixels per
+/// image pixel, and the margin sampled past each end of its span, image pixels.
+fn crop_layout(line: &LineGeom, height_ratio: f32) -> (f32, f32) {
+    let h_src = height_ratio * line.char_h.max(2.0);
+    (CROP_H as f32 / h_src, PAD_RATIO * line.char_h)
+}
+
+/// The offset along a line (image pixels from its centre point) of a point `from_start`
+/// image pixels into a crop of its span `u0..u1` with margin `pad`: the crop starts at `u0
+/// - pad`, or at `u1 + pad` when it reads the line backwards (`flip_u`).
+fn offset_along(u0: f32, u1: f32, pad: f32, flip_u: bool, from_start: f32) -> f32 {
+    if flip_u {
+        u1 + pad - from_start
+    } else {
+        u0 - pad + from_start
+    }
+}
+
 /// [`crop_span`] with a crop `height_ratio` times the character height; with
 /// `sharpen_small`, sampled bicubically where it magnifies its source more than
 /// [`SHARPEN_ABOVE`] times.
@@ -195,9 +213,7 @@ fn crop_span_framed(
     height_ratio: f32,
     sharpen_small: bool,
 ) -> Crop {
-    let h_src = height_ratio * line.char_h.max(2.0);
-    let k = CROP_H as f32 / h_src; // output pixels per source pixel
-    let pad = PAD_RATIO * line.char_h;
+    let (k, pad) = crop_layout(line, height_ratio);
     let len = (u1 - u0) + 2.0 * pad;
     let width = (((len * k).round() as usize).div_ceil(4) * 4).clamp(8, 4096);
     let (flip_u, flip_v) = variant.flips();
@@ -211,11 +227,7 @@ fn crop_span_framed(
             s = -s;
         }
         for i in 0..width {
-            let t = if flip_u {
-                u1 + pad - (i as f32 + 0.5) * step
-            } else {
-                u0 - pad + (i as f32 + 0.5) * step
-            };
+            let t = offset_along(u0, u1, pad, flip_u, (i as f32 + 0.5) * step);
             let x = cx + t * dx - s * dy;
             let y = cy + t * dy + s * dx;
             raw[j * width + i] = if sharp {
@@ -312,17 +324,11 @@ pub fn cut_to_text(
     if segs.len() < 2 {
         return cut;
     }
-    let k = CROP_H as f32 / (HEIGHT_RATIO * line.char_h.max(2.0));
-    let pad = PAD_RATIO * line.char_h;
-    // A frame's centre, as an offset along the line (the crop's first pixel sits at u0 -
-    // pad, or at u1 + pad when the crop reads the line backwards).
+    // A frame's centre, as an offset along the line, in the crop [`crop_line`] makes.
+    let (k, pad) = crop_layout(line, HEIGHT_RATIO);
     let along = |t: f32| {
-        let x = (t + 0.5) * FRAME_PX as f32 / k;
-        if variant.flips().0 {
-            line.u1 + pad - x
-        } else {
-            line.u0 - pad + x
-        }
+        let from_start = (t + 0.5) * FRAME_PX as f32 / k;
+        offset_along(line.u0, line.u1, pad, variant.flips().0, from_start)
     };
     let (a, b) = (along(segs[0].centre), along(segs[segs.len() - 1].centre));
     let third = (b - a).abs() / (segs.len() - 1) as f32 / 3.0;
