@@ -19,6 +19,7 @@ use serde_json::json;
 
 use crate::report;
 use crate::server::auth::{bearer_token, key_allowed, query_param};
+use crate::server::body::{self, BodyError};
 use crate::server::pool::PoolError;
 use crate::server::{content_type_is, set_retry_after, AppState};
 use crate::vision::ReadOptions;
@@ -122,11 +123,10 @@ impl FromRequest<AppState> for Upload {
         let is_multipart = content_type_is(req.headers(), "multipart/form-data");
         let too_large = |status: StatusCode| status == StatusCode::PAYLOAD_TOO_LARGE;
         if !is_multipart {
-            let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-                if too_large(e.status()) {
-                    NativeError::TooLarge(limit)
-                } else {
-                    NativeError::BadRequest(format!("cannot read the body: {}", e.body_text()))
+            let bytes = body::whole(req).await.map_err(|e| match e {
+                BodyError::TooLarge => NativeError::TooLarge(limit),
+                BodyError::Unreadable(m) => {
+                    NativeError::BadRequest(format!("cannot read the body: {m}"))
                 }
             })?;
             return Ok(Upload {

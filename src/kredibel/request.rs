@@ -1,15 +1,14 @@
 //! The request: body extraction, payload validation (marshmallow's rules and messages, as
 //! Kredibel's Flask service applies them) and image decoding.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::error::{FieldErrors, KredibelError};
+use crate::server::body::{self, BodyError};
 use crate::vision::image_io::{self, ImageKind};
 
 /// The JSON body, parsed but not yet validated (the key may be inside it).
@@ -18,11 +17,12 @@ pub struct JsonBody(pub Value);
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = KredibelError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body::whole(req).await.map_err(|e| match e {
+            BodyError::TooLarge => {
                 KredibelError::ImageTooLarge("the request body is over the size limit".into())
-            } else {
+            }
+            BodyError::Unreadable(_) => {
                 KredibelError::field("json", "Could not read the request body.")
             }
         })?;

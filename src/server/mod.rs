@@ -6,6 +6,7 @@
 //! `startup` builds the state and merges their routers.
 
 pub mod auth;
+pub mod body;
 pub mod budget;
 pub mod listen;
 pub mod metrics;

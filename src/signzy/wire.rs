@@ -2,7 +2,6 @@
 //! typed structs, answers as `application/json; charset=utf-8`, and the bodies of every
 //! route as serde types.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::result::PassportResult;
 use super::SignzyError;
+use crate::server::body::{self, BodyError};
 use crate::server::content_type_is;
 
 /// A request body of type `T`: JSON, or `application/x-www-form-urlencoded` fields.
@@ -22,12 +22,11 @@ pub struct Body<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = SignzyError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let form = content_type_is(req.headers(), "application/x-www-form-urlencoded");
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                SignzyError::TooLarge
-            } else {
+        let bytes = body::whole(req).await.map_err(|e| match e {
+            BodyError::TooLarge => SignzyError::TooLarge,
+            BodyError::Unreadable(_) => {
                 SignzyError::BadRequest("cannot read the request body".into())
             }
         })?;

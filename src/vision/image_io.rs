@@ -129,16 +129,7 @@ pub fn from_pixels(image: DynamicImage) -> Decoded {
 pub fn decode_gray(bytes: &[u8], max_pixels: u64) -> Result<(GrayImage, f32), VisionError> {
     let kind = check_header(bytes, max_pixels)?;
     let (image, orientation) = match kind {
-        ImageKind::Jpeg => {
-            let (decoder, orientation) = open(bytes, kind, max_pixels)?;
-            let (w, h) = decoder.dimensions();
-            // JPEGs the luma path does not take (CMYK, or damage that the full decoder
-            // reports with its own message) decode in full.
-            match jpeg_luma(bytes, w, h) {
-                Some(gray) => (DynamicImage::ImageLuma8(gray), orientation),
-                None => (opaque_8bit(from_decoder(decoder)?), orientation),
-            }
-        }
+        ImageKind::Jpeg => decode_jpeg(bytes, max_pixels, JpegOutput::Luma)?,
         _ => decode_8bit(bytes, kind, max_pixels)?,
     };
     let (image, scale) = reduce(image);
@@ -166,8 +157,10 @@ fn decode_8bit(
     kind: ImageKind,
     max_pixels: u64,
 ) -> Result<(DynamicImage, image::metadata::Orientation), VisionError> {
-    if kind == ImageKind::Png {
-        return decode_png(bytes, max_pixels);
+    match kind {
+        ImageKind::Png => return decode_png(bytes, max_pixels),
+        ImageKind::Jpeg => return decode_jpeg(bytes, max_pixels, JpegOutput::AsStored),
+        _ => {}
     }
     let (decoder, orientation) = open(bytes, kind, max_pixels)?;
     Ok((opaque_8bit(from_decoder(decoder)?), orientation))
@@ -374,26 +367,78 @@ fn area_reduce(mut buf: Vec<u8>, (w, h): (u32, u32), (rw, rh): (u32, u32), c: us
     buf
 }
 
-/// The luma channel of a JPEG of `w` x `h` pixels (already checked against the pixel
-/// limit); None when the decoder cannot give it.
-fn jpeg_luma(bytes: &[u8], w: u32, h: u32) -> Option<GrayImage> {
-    use zune_core::{colorspace::ColorSpace, options::DecoderOptions};
-    let options = DecoderOptions::default()
-        .jpeg_set_out_colorspace(ColorSpace::Luma)
-        .set_max_width(w as usize)
-        .set_max_height(h as usize);
-    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
-        zune_core::bytestream::ZCursor::new(bytes),
-        options,
-    );
-    let pixels = decoder.decode().ok()?;
-    if decoder.output_colorspace()? != ColorSpace::Luma {
-        return None;
-    }
-    GrayImage::from_raw(w, h, pixels)
+/// What [`decode_jpeg`] asks of the JPEG decoder.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JpegOutput {
+    /// Grey for grey JPEGs, RGB for the rest (CMYK and YCCK converted).
+    AsStored,
+    /// The luma channel alone: for a colour JPEG this skips the chroma transforms,
+    /// upsampling and colour conversion (about a third of the decode).
+    Luma,
 }
 
-/// Opens a decoder for a format other than PNG (whose header [`check_header`] has passed)
+/// A JPEG (whose header [`check_header`] has passed) as 8-bit grey or RGB, with its EXIF
+/// orientation still to apply. Decoded by `zune-jpeg` straight from `bytes`: the `image`
+/// crate's JPEG decoder first copies its whole input, which for a 15 MB upload at the
+/// pixel limit is 15 MB more at the read's peak (#11's memory limit).
+fn decode_jpeg(
+    bytes: &[u8],
+    max_pixels: u64,
+    output: JpegOutput,
+) -> Result<(DynamicImage, image::metadata::Orientation), VisionError> {
+    use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
+    let corrupt = |e: zune_jpeg::errors::DecodeErrors| VisionError::CorruptImage(e.to_string());
+    // Not strict: a JPEG that viewers show (a missing end marker, a short last scan)
+    // decodes as far as it goes, as the `image` crate's decoder lets it.
+    let options = DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(usize::MAX)
+        .set_max_height(usize::MAX);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    decoder.decode_headers().map_err(corrupt)?;
+    let (w, h) = decoder
+        .dimensions()
+        .ok_or_else(|| VisionError::CorruptImage("the JPEG has no frame header".into()))?;
+    let (w, h) = (w as u32, h as u32);
+    // Again with the decoder's own dimensions: the header walk may have stopped short.
+    check_cost(w, h, max_pixels, header_cost_per_pixel(bytes))?;
+    let stored = decoder.input_colorspace();
+    let grey = matches!(stored, Some(ColorSpace::Luma | ColorSpace::LumaA));
+    let out = if grey || output == JpegOutput::Luma {
+        ColorSpace::Luma
+    } else {
+        ColorSpace::RGB
+    };
+    let orientation = decoder
+        .exif()
+        .and_then(|exif| image::metadata::Orientation::from_exif_chunk(exif))
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    decoder.set_options(decoder.options().jpeg_set_out_colorspace(out));
+    let pixels = decoder.decode().map_err(corrupt)?;
+    let short = || VisionError::CorruptImage("the JPEG's pixels do not fill its size".into());
+    let image = match decoder.output_colorspace() {
+        Some(ColorSpace::Luma) => {
+            DynamicImage::ImageLuma8(GrayImage::from_raw(w, h, pixels).ok_or_else(short)?)
+        }
+        Some(ColorSpace::RGB) => {
+            DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, pixels).ok_or_else(short)?)
+        }
+        // A colour space the decoder would not turn into the one asked (luma from CMYK):
+        // in RGB, then luma.
+        _ if out == ColorSpace::Luma && !grey => {
+            drop(pixels);
+            return decode_jpeg(bytes, max_pixels, JpegOutput::AsStored);
+        }
+        other => {
+            return Err(VisionError::CorruptImage(format!(
+                "the JPEG decoded to an unexpected colour space ({other:?})"
+            )))
+        }
+    };
+    Ok((image, orientation))
+}
+
+/// Opens a decoder for a format other than PNG and JPEG (whose header [`check_header`] has passed)
 /// and checks what it reports against the limits; returns it with the EXIF orientation to
 /// apply.
 fn open(
