@@ -185,6 +185,7 @@ pub fn cmd_eval(
     let mut misses = Vec::new();
     let (mut face_hits, mut face_total, mut face_false, mut face_quick) = (0, 0, 0, 0);
     let mut boundaries = BoundaryScore::default();
+    let mut placements = MrzPlacementScore::default();
     for (index, r) in records.iter().enumerate() {
         let path = root.join(&r.file);
         let mut transformed: Option<Transformed> = None;
@@ -229,6 +230,9 @@ pub fn cmd_eval(
             let corners_missed = boundaries.add(r, &report.document);
             if let (true, Some(why)) = (per_image, corners_missed) {
                 eprintln!("CORNERS {}: {why}", r.file);
+            }
+            if report.document.quad_from == Some(vision::QuadFrom::Edges) {
+                placements.add(reader, &std::fs::read(&path)?, &opts, &report.document);
             }
         }
         if let Some(det) = faces {
@@ -362,6 +366,8 @@ pub fn cmd_eval(
             .unwrap_or(0.0)
     };
     let docs_exact = by_doc.values().filter(|&&v| v).count();
+    let mut document = boundaries.summary();
+    document["placed_page_bottom_inside_edges_mm"] = placements.summary();
     let summary = json!({
         "images_with_mrz": with_mrz,
         "exact_images": exact,
@@ -383,7 +389,7 @@ pub fn cmd_eval(
         "face_extraction_median_ms": if faces.is_some() { face_times.summary() } else { Value::Null },
         "negatives": negatives,
         "negatives_with_mrz": neg_false,
-        "document": boundaries.summary(),
+        "document": document,
         "transform": transform,
         // Of the images read both before and after the transform.
         "tilt_within_5_degrees": transform.map(|_| format!("{tilt_right}/{geometry_total}")),
@@ -475,6 +481,89 @@ impl BoundaryScore {
             "corners_within_3_percent": format!("{}/{}", self.within_3_percent, self.scored),
             "answered_quad_within_3_percent": format!("{}/{}", self.answered_within_3_percent, self.scored),
         })
+    }
+}
+
+/// Where the page an MRZ places ([`vision::geom::page_quad`]) lies against the document's
+/// own edges, on images where both are found: per format, how far the placed page's
+/// bottom side lies inside the edges' (millimetres, negative outside). Only edges of the
+/// format's page shape count (width over height within 5% of it): other quads are a
+/// booklet's spread, a cover or a side taken from the placed page itself. This checks the
+/// heights at which [`vision::reader::page_size`] sets each format's MRZ.
+#[derive(Default)]
+struct MrzPlacementScore {
+    by_format: std::collections::BTreeMap<String, Vec<f64>>,
+}
+
+impl MrzPlacementScore {
+    /// Reads `bytes` again without the edge search for the placed page, and adds its
+    /// offset from `edges` (the first read's document, its quad from the edges).
+    fn add(
+        &mut self,
+        reader: &Reader,
+        bytes: &[u8],
+        opts: &ReadOptions,
+        edges: &vision::DocumentInfo,
+    ) {
+        let placed_only = ReadOptions {
+            find_document: false,
+            ..opts.clone()
+        };
+        let Ok(reading) = reader.read_bytes(bytes, &placed_only) else {
+            return;
+        };
+        let (Some(mrz), Some(placed), Some(found)) =
+            (reading.mrz.as_ref(), reading.document.quad, edges.quad)
+        else {
+            return;
+        };
+        let page = vision::reader::page_size(mrz.format);
+        let dist = |a: [f32; 2], b: [f32; 2]| f64::from((a[0] - b[0]).hypot(a[1] - b[1]));
+        let height = 0.5 * (dist(found[0], found[3]) + dist(found[1], found[2]));
+        let width = 0.5 * (dist(found[0], found[1]) + dist(found[3], found[2]));
+        let aspect = width / height.max(1.0) / f64::from(page.w_mm / page.h_mm);
+        if !(0.95..=1.05).contains(&aspect) {
+            return;
+        }
+        // The bottom sides run from corner 2 to corner 3 (reading order); inward is
+        // towards the top side.
+        let (a, b) = (found[2], found[3]);
+        let along = [f64::from(b[0] - a[0]), f64::from(b[1] - a[1])];
+        let len = along[0].hypot(along[1]).max(1e-6);
+        let mut normal = [-along[1] / len, along[0] / len];
+        let top = [
+            0.5 * (found[0][0] + found[1][0]),
+            0.5 * (found[0][1] + found[1][1]),
+        ];
+        let from_a = |p: [f32; 2]| [f64::from(p[0] - a[0]), f64::from(p[1] - a[1])];
+        if from_a(top)[0] * normal[0] + from_a(top)[1] * normal[1] < 0.0 {
+            normal = [-normal[0], -normal[1]];
+        }
+        let mid = [
+            0.5 * (placed[2][0] + placed[3][0]),
+            0.5 * (placed[2][1] + placed[3][1]),
+        ];
+        let inside_px = from_a(mid)[0] * normal[0] + from_a(mid)[1] * normal[1];
+        let px_per_mm = height / f64::from(page.h_mm);
+        self.by_format
+            .entry(format!("{:?}", mrz.format))
+            .or_default()
+            .push(inside_px / px_per_mm);
+    }
+
+    fn summary(&self) -> Value {
+        self.by_format
+            .iter()
+            .map(|(format, offsets)| {
+                let offsets = offsets.clone();
+                let n = offsets.len();
+                (
+                    format.clone(),
+                    json!({"pages": n, "median_mm": median(offsets)}),
+                )
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     }
 }
 

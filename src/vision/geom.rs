@@ -373,6 +373,8 @@ pub struct PageSize {
     pub w_mm: f32,
     pub h_mm: f32,
     pub chars: f32,
+    /// Height of the MRZ's last line's centre above the page's bottom edge, millimetres.
+    pub last_line_mm: f32,
 }
 
 /// The MRZ's character pitch, millimetres (ICAO 9303 Part 3: 10 characters to 25.4 mm).
@@ -380,7 +382,8 @@ pub const MRZ_PITCH_MM: f32 = 2.54;
 
 /// Page corners (top-left, top-right, bottom-right, bottom-left as the document reads)
 /// from ICAO 9303 dimensions: the MRZ is centred across the page with its last line's
-/// centre about 5 mm above the bottom edge, at [`MRZ_PITCH_MM`] a character.
+/// centre [`PageSize::last_line_mm`] above the bottom edge, at [`MRZ_PITCH_MM`] a
+/// character.
 pub fn page_quad(mrz: &MrzPlacement, page: PageSize) -> [[f32; 2]; 4] {
     let (rx, ry) = mrz.reading;
     // Down the page: from the first line towards the last, or the reading direction
@@ -400,7 +403,7 @@ pub fn page_quad(mrz: &MrzPlacement, page: PageSize) -> [[f32; 2]; 4] {
     };
     let px_per_mm = mrz.last_length / ((page.chars - 0.4) * MRZ_PITCH_MM);
     let [mx, my] = mrz.last_centre;
-    let bottom = 5.0 * px_per_mm;
+    let bottom = page.last_line_mm * px_per_mm;
     let top = bottom - page.h_mm * px_per_mm;
     let half = 0.5 * page.w_mm * px_per_mm;
     let corner = |a: f32, d: f32| [mx + a * rx + d * nx, my + a * ry + d * ny];
@@ -469,5 +472,37 @@ mod tests {
         let mask = threshold_dark(&img, 3, 10);
         assert_eq!(mask[10 * 20 + 10], 1);
         assert_eq!(mask.iter().map(|&v| v as u32).sum::<u32>(), 1);
+    }
+
+    #[test]
+    fn a_placed_page_puts_the_last_mrz_line_its_height_above_the_bottom_edge() {
+        // A TD3 MRZ read level at 10 px/mm: 43.6 characters of 2.54 mm, its lines 4.23 mm
+        // apart, the last centred at (600, 800).
+        let page = PageSize {
+            w_mm: 125.0,
+            h_mm: 88.0,
+            chars: 44.0,
+            last_line_mm: 9.8,
+        };
+        let length = (page.chars - 0.4) * MRZ_PITCH_MM * 10.0;
+        let mrz = MrzPlacement {
+            first_axis: [600.0, 757.7],
+            last_axis: [600.0, 800.0],
+            last_centre: [600.0, 800.0],
+            last_length: length,
+            reading: (1.0, 0.0),
+        };
+        let q = page_quad(&mrz, page);
+        for (corner, want) in q.iter().zip([
+            [-25.0, 800.0 + 98.0 - 880.0],
+            [1225.0, 18.0],
+            [1225.0, 898.0],
+            [-25.0, 898.0],
+        ]) {
+            assert!(
+                (corner[0] - want[0]).abs() < 0.5 && (corner[1] - want[1]).abs() < 0.5,
+                "{q:?}"
+            );
+        }
     }
 }
