@@ -35,6 +35,19 @@ fn real_images_read_exactly_and_negatives_yield_nothing() {
 }
 
 #[test]
+fn the_page_an_mrz_places_meets_the_edges_found_on_real_passports_and_cards() {
+    let Some(s) = eval() else { return };
+    let placed = &s["document"]["placed_page_bottom_inside_edges_mm"];
+    // TD3 at 5 mm for every format measured +4.9 mm here, TD1 +1.8 (reader::page_size).
+    for (format, least_pages) in [("TD3", 10), ("TD1", 5)] {
+        let pages = placed[format]["pages"].as_u64().unwrap_or(0);
+        let offset = placed[format]["median_mm"].as_f64().unwrap_or(f64::NAN);
+        assert!(pages >= least_pages, "{format}: {placed}");
+        assert!(offset.abs() <= 1.5, "{format}: {placed}");
+    }
+}
+
+#[test]
 fn every_exif_orientation_of_the_czech_page_reads() {
     let Some(shared) = common::shared_dir() else {
         return;
