@@ -555,12 +555,11 @@ impl MrzPlacementScore {
         self.by_format
             .iter()
             .map(|(format, offsets)| {
-                let offsets = offsets.clone();
-                let n = offsets.len();
-                (
-                    format.clone(),
-                    json!({"pages": n, "median_mm": median(offsets)}),
-                )
+                let summary = json!({
+                    "pages": offsets.len(),
+                    "median_mm": median(offsets.iter().copied()),
+                });
+                (format.clone(), summary)
             })
             .collect::<serde_json::Map<_, _>>()
             .into()

@@ -438,9 +438,9 @@ fn decode_jpeg(
     Ok((image, orientation))
 }
 
-/// Opens a decoder for a format other than PNG and JPEG (whose header [`check_header`] has passed)
-/// and checks what it reports against the limits; returns it with the EXIF orientation to
-/// apply.
+/// Opens a decoder for a format other than PNG and JPEG (whose header [`check_header`] has
+/// passed) and checks what it reports against the limits; returns it with the EXIF
+/// orientation to apply.
 fn open(
     bytes: &[u8],
     kind: ImageKind,
