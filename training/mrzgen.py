@@ -59,6 +59,31 @@ TRAIN_FONTS = [  # (name, path, weight)
     ("league-mono-wide-bold", _FD + "/opentype/league-mono/LeagueMono-WideBold.otf", 0.8),
     ("dotgothic16", _FD + "/truetype/dotgothic16/DotGothic16-Regular.ttf", 1.5 if _RUN4_ORIG else 0.3),
 ]
+# Run 13 (models/MODEL_CARD.md, "Run 13"; MRZGEN_RUN13=1): fourteen more monospaced faces
+# from Debian's packages (typewriter, terminal, dot-like and programming faces) in the
+# non-OCR-B share, so that the model meets more letter shapes than the 18 above and reads an
+# unseen face's names better; the held-out faces below stay out.
+_RUN13 = os.environ.get("MRZGEN_RUN13", "") == "1"
+RUN13_FONTS = [
+    ("ibm-3270", _FD + "/truetype/3270/3270-Regular.ttf", 0.6),
+    ("ibm-3270-semicondensed", _FD + "/truetype/3270/3270SemiCondensed-Regular.ttf", 0.4),
+    ("hermit-medium", _FD + "/truetype/hermit/Hermit-medium.otf", 0.6),
+    ("agave", _FD + "/truetype/agave/agave-r-autohinted.ttf", 0.6),
+    ("b612-mono", _FD + "/opentype/b612/B612Mono-Regular.otf", 0.6),
+    ("b612-mono-bold", _FD + "/opentype/b612/B612Mono-Bold.otf", 0.4),
+    ("fantasque-mono", _FD + "/opentype/fantasque-sans/LargeLineHeight/OTF/FantasqueSansMono-Regular.otf", 0.5),
+    ("fira-code", _FD + "/truetype/firacode/FiraCode-Regular.ttf", 0.6),
+    ("fira-code-bold", _FD + "/truetype/firacode/FiraCode-Bold.ttf", 0.4),
+    ("gnu-typewriter", _FD + "/truetype/gnutypewriter/GNUTypewriter.ttf", 0.6),
+    ("go-mono", _FD + "/fonts-go/Go-Mono.ttf", 0.6),
+    ("monofur", _FD + "/truetype/monofur/monof55.ttf", 0.5),
+    ("monoid", _FD + "/truetype/monoid/Monoid-Regular.ttf", 0.6),
+    ("mononoki", _FD + "/truetype/mononoki/mononoki-Regular.ttf", 0.6),
+    ("cousine", _FD + "/truetype/croscore/Cousine-Regular.ttf", 0.6),
+    ("cousine-bold", _FD + "/truetype/croscore/Cousine-Bold.ttf", 0.4),
+]
+if _RUN13:
+    TRAIN_FONTS += RUN13_FONTS
 HELDOUT_FONTS = [
     ("anonymous-pro", _FD + "/truetype/anonymous-pro/Anonymous Pro.ttf", 1.0),
     ("jetbrains-mono", _FD + "/truetype/jetbrains-mono/JetBrainsMono-Regular.ttf", 1.0),
