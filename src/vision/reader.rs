@@ -361,8 +361,9 @@ impl Reader {
 
     /// Reads all lines of a block in one orientation and parses them; when that gives no
     /// MRZ and the lines read short of an MRZ's length, reads them again lengthened
-    /// ([`lengthened`]), and two lines of a card's length with a third ([`with_third_line`]),
-    /// unless `effort` only places the page.
+    /// ([`lengthened`]), and two lines of a card's length with a third ([`with_third_line`]);
+    /// a reading of 36-character lines not seen whole is read again as 44
+    /// ([`Reader::prefer_seen_44`]); none of this when `effort` only places the page.
     fn read_lines(
         &self,
         gray: &image::GrayImage,
@@ -370,9 +371,19 @@ impl Reader {
         variant: Variant,
         effort: Effort,
     ) -> Result<BlockRead, VisionError> {
-        let (outcome, frames) = self.read_lines_once(gray, block, variant, None)?;
-        if matches!(outcome, BlockRead::Mrz(..)) || matches!(effort, Effort::PlaceOnly) {
+        let (outcome, frames) = self.read_lines_once(gray, block, variant, None, 0)?;
+        if matches!(effort, Effort::PlaceOnly) {
             return Ok(outcome);
+        }
+        if matches!(outcome, BlockRead::Mrz(..)) {
+            // Lines read a little short of 36 are padded to it; they may be a passport's
+            // or an MRV-A's lines cut short, the rest of them unseen.
+            let mut best = Some(outcome);
+            let padded = mrz_like_mean_len(&frames).is_some_and(|r| r < 36.0);
+            if padded {
+                self.prefer_seen_44(gray, block, &frames, variant, &mut best)?;
+            }
+            return Ok(best.unwrap_or(BlockRead::Nothing));
         }
         // Each end in turn: which one the detector cut short is not known, and text read
         // past the other end shifts the line. Only a valid reading is taken (a line of
@@ -389,10 +400,50 @@ impl Reader {
                 self.read_longer(gray, &longer, Some(block), variant, &mut best)?;
             }
         }
+        self.prefer_seen_44(gray, block, &frames, variant, &mut best)?;
         for third in with_third_line(block, &frames) {
             self.read_longer(gray, &third, None, variant, &mut best)?;
         }
         Ok(best.unwrap_or(outcome))
+    }
+
+    /// Where `best` is a reading of two 36-character lines that the block `seen` (read as
+    /// `frames`) did not show whole (padded or lengthened to 36), reads the block
+    /// lengthened to 44 at each end, and takes that reading instead when it is valid and
+    /// the model read at least [`SEEN_OF_44`] characters in every line: the text runs on
+    /// past 36. An MRV-B's or a TD2's lines parse whatever their first 36 characters are
+    /// followed by, so an MRV-A or a passport whose lines the detector cut short (a pen
+    /// stroke merging glyphs, fillers too faint to chain) read as a valid MRV-B or an
+    /// invalid TD2. Lengthened past a real 36-character line, the crop shows paper, which
+    /// the model reads as nothing (the padding that would make it parse is not counted).
+    fn prefer_seen_44(
+        &self,
+        gray: &image::GrayImage,
+        seen: &Block,
+        frames: &[recognize::Frames],
+        variant: Variant,
+        best: &mut Option<BlockRead>,
+    ) -> Result<(), VisionError> {
+        let Some(BlockRead::Mrz(_, _, m)) = best.as_ref() else {
+            return Ok(());
+        };
+        if m.lines.len() != 2 || m.lines.iter().any(|l| l.len() != 36) {
+            return Ok(());
+        }
+        let Some(read) = mrz_like_mean_len(frames) else {
+            return Ok(());
+        };
+        for longer in lengthened_to(seen, read, 44.0) {
+            let (outcome, _) =
+                self.read_lines_once(gray, &longer, variant, Some(seen), SEEN_OF_44)?;
+            if let BlockRead::Mrz(v, l, m) = outcome {
+                if m.valid && m.lines.iter().all(|l| l.len() == 44) {
+                    *best = Some(BlockRead::Mrz(v, l, m));
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Reads `longer` for [`Reader::read_lines`]: the block `seen` lengthened, or (without
@@ -406,7 +457,7 @@ impl Reader {
         variant: Variant,
         best: &mut Option<BlockRead>,
     ) -> Result<(), VisionError> {
-        let (read, frames) = self.read_lines_once(gray, longer, variant, seen)?;
+        let (read, frames) = self.read_lines_once(gray, longer, variant, seen, 0)?;
         // An added line's place is inferred, not seen: it must read a whole line, not one
         // cut at an end and padded with fillers.
         if seen.is_none() && frames.iter().any(|f| f.greedy_len() != 30) {
@@ -423,12 +474,14 @@ impl Reader {
     /// [`Reader::read_lines`] without the second try: the outcome, and each line's frames
     /// (in the block's order when read in `variant`). For `block` lengthened from `seen`, an
     /// MRZ's lines are cut back to the text read in them ([`recognize::cut_to_text`]).
+    /// Nothing is parsed when a line reads fewer than `min_seen` characters.
     fn read_lines_once(
         &self,
         gray: &image::GrayImage,
         block: &Block,
         variant: Variant,
         seen: Option<&Block>,
+        min_seen: usize,
     ) -> Result<(BlockRead, Vec<recognize::Frames>), VisionError> {
         let in_order = |b: &Block| {
             let mut lines = b.lines.clone();
@@ -444,6 +497,9 @@ impl Reader {
             .map(|l| recognize::crop_line(gray, l, variant))
             .collect();
         let frames = self.run_model(&crops)?;
+        if frames.iter().any(|f| f.greedy_len() < min_seen) {
+            return Ok((BlockRead::Nothing, frames));
+        }
         let mut subsets: Vec<Vec<usize>> = vec![(0..lines.len()).collect()];
         if lines.len() == 3 {
             subsets.push(vec![1, 2]);
@@ -524,25 +580,35 @@ fn lengthened(block: &Block, frames: &[recognize::Frames]) -> Vec<Vec<Block>> {
     lengths
         .iter()
         .filter(|&&n| read >= 0.5 * n)
-        .map(|&n| {
-            [true, false]
-                .into_iter()
-                .map(|at_start| {
-                    let mut longer = block.clone();
-                    for l in &mut longer.lines {
-                        let more = (n - read) * l.length() / read;
-                        if at_start {
-                            l.u0 -= more;
-                        } else {
-                            l.u1 += more;
-                        }
-                    }
-                    longer
-                })
-                .collect()
+        .map(|&n| lengthened_to(block, read, n))
+        .collect()
+}
+
+/// The block with each line, read as `read` characters, lengthened to `n` at its start
+/// and then (the second block) at its end, at the pitch read.
+fn lengthened_to(block: &Block, read: f32, n: f32) -> Vec<Block> {
+    [true, false]
+        .into_iter()
+        .map(|at_start| {
+            let mut longer = block.clone();
+            for l in &mut longer.lines {
+                let more = (n - read) * l.length() / read;
+                if at_start {
+                    l.u0 -= more;
+                } else {
+                    l.u1 += more;
+                }
+            }
+            longer
         })
         .collect()
 }
+
+/// Characters the model must read in each line of a block lengthened to 44 before that
+/// reading replaces a valid one of 36 ([`Reader::prefer_seen_44`]): a line seen to run
+/// on, not padded; [`recognize::Frames::decode_padded`] pads up to 4, so 44 less
+/// [`SHORT_BY`].
+const SEEN_OF_44: usize = 41;
 
 /// The mean length of the lines' greedy readings (`frames`, one per line), when one of
 /// them holds a filler run (`<<`: MRZ text, not prose); `None` otherwise. What
