@@ -11,9 +11,9 @@
 mod common;
 
 use std::path::PathBuf;
+use std::process::Command;
 
 use passport_vision::vision::ReadOptions;
-use std::process::Command;
 
 /// Pages in the CI set, and its seed (the README's figures use the default 480 pages of
 /// the same seed).
@@ -118,7 +118,7 @@ fn the_reader_keeps_its_floors_on_the_synthetic_challenge_set() {
 /// stamp or uneven light fades the fillers: five visas (MRV-A) and a passport. Their first
 /// 36 characters parse as an MRV-B or a TD2, whose checks end before them; until session
 /// 18 the five read as valid MRV-Bs and the passport as an invalid TD2
-/// (`Reader::prefer_seen_44`).
+/// (`Reader::seen_as_44`).
 const CUT_SHORT: [&str; 6] = ["236", "445", "509", "541", "897", "1243"];
 
 #[test]

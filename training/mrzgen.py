@@ -59,7 +59,7 @@ TRAIN_FONTS = [  # (name, path, weight)
     ("league-mono-wide-bold", _FD + "/opentype/league-mono/LeagueMono-WideBold.otf", 0.8),
     ("dotgothic16", _FD + "/truetype/dotgothic16/DotGothic16-Regular.ttf", 1.5 if _RUN4_ORIG else 0.3),
 ]
-# Run 13 (models/MODEL_CARD.md, "Run 13"; MRZGEN_RUN13=1): fourteen more monospaced faces
+# Run 13 (models/MODEL_CARD.md, "Run 13"; MRZGEN_RUN13=1): sixteen more monospaced faces
 # from Debian's packages (typewriter, terminal, dot-like and programming faces) in the
 # non-OCR-B share, so that the model meets more letter shapes than the 18 above and reads an
 # unseen face's names better; the held-out faces below stay out.

@@ -363,7 +363,7 @@ impl Reader {
     /// MRZ and the lines read short of an MRZ's length, reads them again lengthened
     /// ([`lengthened`]), and two lines of a card's length with a third ([`with_third_line`]);
     /// a reading of 36-character lines not seen whole is read again as 44
-    /// ([`Reader::prefer_seen_44`]); none of this when `effort` only places the page.
+    /// ([`Reader::seen_as_44`]); none of this when `effort` only places the page.
     fn read_lines(
         &self,
         gray: &image::GrayImage,
@@ -378,12 +378,8 @@ impl Reader {
         if matches!(outcome, BlockRead::Mrz(..)) {
             // Lines read a little short of 36 are padded to it; they may be a passport's
             // or an MRV-A's lines cut short, the rest of them unseen.
-            let mut best = Some(outcome);
-            let padded = mrz_like_mean_len(&frames).is_some_and(|r| r < 36.0);
-            if padded {
-                self.prefer_seen_44(gray, block, &frames, variant, &mut best)?;
-            }
-            return Ok(best.unwrap_or(BlockRead::Nothing));
+            let longer = self.seen_as_44(gray, block, &frames, variant, &outcome)?;
+            return Ok(longer.unwrap_or(outcome));
         }
         // Each end in turn: which one the detector cut short is not known, and text read
         // past the other end shifts the line. Only a valid reading is taken (a line of
@@ -400,50 +396,54 @@ impl Reader {
                 self.read_longer(gray, &longer, Some(block), variant, &mut best)?;
             }
         }
-        self.prefer_seen_44(gray, block, &frames, variant, &mut best)?;
+        if let Some(read) = &best {
+            if let Some(longer) = self.seen_as_44(gray, block, &frames, variant, read)? {
+                best = Some(longer);
+            }
+        }
         for third in with_third_line(block, &frames) {
             self.read_longer(gray, &third, None, variant, &mut best)?;
         }
         Ok(best.unwrap_or(outcome))
     }
 
-    /// Where `best` is a reading of two 36-character lines that the block `seen` (read as
-    /// `frames`) did not show whole (padded or lengthened to 36), reads the block
-    /// lengthened to 44 at each end, and takes that reading instead when it is valid and
-    /// the model read at least [`SEEN_OF_44`] characters in every line: the text runs on
-    /// past 36. An MRV-B's or a TD2's lines parse whatever their first 36 characters are
-    /// followed by, so an MRV-A or a passport whose lines the detector cut short (a pen
-    /// stroke merging glyphs, fillers too faint to chain) read as a valid MRV-B or an
-    /// invalid TD2. Lengthened past a real 36-character line, the crop shows paper, which
-    /// the model reads as nothing (the padding that would make it parse is not counted).
-    fn prefer_seen_44(
+    /// Where `read` is a reading of two 36-character lines that the block `seen` (read as
+    /// `frames`) did not show whole (padded or lengthened to 36: fewer than 36 characters
+    /// read), reads the block lengthened to 44 at each end, and returns that reading when
+    /// it is valid and the model read at least [`SEEN_OF_44`] characters in every line:
+    /// the text runs on past 36. An MRV-B's or a TD2's lines parse whatever their first 36
+    /// characters are followed by, so an MRV-A or a passport whose lines the detector cut
+    /// short (a pen stroke merging glyphs, fillers too faint to chain) read as a valid
+    /// MRV-B or an invalid TD2. Lengthened past a real 36-character line, the crop shows
+    /// paper, which the model reads as nothing (the padding that would make it parse is
+    /// not counted).
+    fn seen_as_44(
         &self,
         gray: &image::GrayImage,
         seen: &Block,
         frames: &[recognize::Frames],
         variant: Variant,
-        best: &mut Option<BlockRead>,
-    ) -> Result<(), VisionError> {
-        let Some(BlockRead::Mrz(_, _, m)) = best.as_ref() else {
-            return Ok(());
+        read: &BlockRead,
+    ) -> Result<Option<BlockRead>, VisionError> {
+        let BlockRead::Mrz(_, _, m) = read else {
+            return Ok(None);
         };
         if m.lines.len() != 2 || m.lines.iter().any(|l| l.len() != 36) {
-            return Ok(());
+            return Ok(None);
         }
-        let Some(read) = mrz_like_mean_len(frames) else {
-            return Ok(());
+        let Some(mean_len) = mrz_like_mean_len(frames).filter(|&r| r < 36.0) else {
+            return Ok(None);
         };
-        for longer in lengthened_to(seen, read, 44.0) {
+        for longer in lengthened_to(seen, mean_len, 44.0) {
             let (outcome, _) =
                 self.read_lines_once(gray, &longer, variant, Some(seen), SEEN_OF_44)?;
-            if let BlockRead::Mrz(v, l, m) = outcome {
+            if let BlockRead::Mrz(_, _, m) = &outcome {
                 if m.valid && m.lines.iter().all(|l| l.len() == 44) {
-                    *best = Some(BlockRead::Mrz(v, l, m));
-                    return Ok(());
+                    return Ok(Some(outcome));
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Reads `longer` for [`Reader::read_lines`]: the block `seen` lengthened, or (without
@@ -605,7 +605,7 @@ fn lengthened_to(block: &Block, read: f32, n: f32) -> Vec<Block> {
 }
 
 /// Characters the model must read in each line of a block lengthened to 44 before that
-/// reading replaces a valid one of 36 ([`Reader::prefer_seen_44`]): a line seen to run
+/// reading replaces a valid one of 36 ([`Reader::seen_as_44`]): a line seen to run
 /// on, not padded; [`recognize::Frames::decode_padded`] pads up to 4, so 44 less
 /// [`SHORT_BY`].
 const SEEN_OF_44: usize = 41;
